@@ -1,0 +1,138 @@
+package dev.gatehouse.boot;
+
+import dev.gatehouse.config.model.AccessLogSpec;
+import dev.gatehouse.config.model.ConfigException;
+import dev.gatehouse.config.model.GatewaySpec;
+import dev.gatehouse.config.source.YamlConfigLoader;
+import dev.gatehouse.observe.AccessLog;
+import dev.gatehouse.observe.AccessLogWriter;
+import dev.gatehouse.proxy.ProxyContext;
+import dev.gatehouse.runtime.Snapshot;
+import dev.gatehouse.runtime.SnapshotCompiler;
+import dev.gatehouse.runtime.SnapshotHolder;
+import dev.gatehouse.server.GatewayServer;
+import dev.gatehouse.server.Transport;
+import dev.gatehouse.upstream.ConnectionPools;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running gateway, wired by hand: the config file, the snapshot holder, the event loops, the listeners and
+ * the access log. {@link #reload()} re-reads the file and swaps the snapshot, or keeps the running one.
+ */
+public final class GatehouseInstance implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatehouseInstance.class);
+
+    private final Path configFile;
+    private final YamlConfigLoader loader = new YamlConfigLoader();
+    private final SnapshotHolder holder;
+    private final GatewayServer server;
+    private final AccessLog accessLog;
+    private final Object reloadLock = new Object();
+
+    private GatehouseInstance(Path configFile, SnapshotHolder holder, GatewayServer server, AccessLog accessLog) {
+        this.configFile = configFile;
+        this.holder = holder;
+        this.server = server;
+        this.accessLog = accessLog;
+    }
+
+    /** Loads, validates and compiles the file, then binds its listeners. */
+    public static GatehouseInstance start(Path configFile) throws ConfigException, IOException, InterruptedException {
+        GatewaySpec spec = new YamlConfigLoader().load(configFile);
+        Snapshot snapshot = new SnapshotCompiler(configFile.toString()).compile(spec, 1);
+        SnapshotHolder holder = new SnapshotHolder(snapshot);
+        Transport transport = Transport.detect();
+        if (transport.name().equals("epoll")) {
+            LOG.info("transport: native epoll");
+        } else {
+            LOG.info("transport: nio (epoll unavailable: {})", Transport.epollUnavailableReason());
+        }
+        AccessLogSpec logSpec = spec.accessLog();
+        AccessLog accessLog = logSpec.enabled()
+                ? AccessLogWriter.open(logSpec.target(), logSpec.format() == AccessLogSpec.Format.JSON)
+                : AccessLog.OFF;
+        EventLoopGroup group = GatewayServer.newEventLoopGroup(transport, spec.workerThreads());
+        ProxyContext context = new ProxyContext(holder, new ConnectionPools(transport.socketChannelClass()), accessLog);
+        GatewayServer server = new GatewayServer(context, transport, group);
+        try {
+            server.start(snapshot);
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+            closeLog(accessLog);
+            throw e;
+        }
+        LOG.info("gatehouse {} started: {} listeners, {} routes, {} upstreams, {} services (config revision 1)",
+                Version.current(), spec.listeners().size(), spec.routes().size(), spec.upstreams().size(),
+                spec.services().size());
+        return new GatehouseInstance(configFile, holder, server, accessLog);
+    }
+
+    /**
+     * Re-reads the config file. A valid file becomes the next snapshot; an invalid one is logged with every
+     * error and the running snapshot keeps serving. Listener addresses and the access log are fixed at start.
+     *
+     * @return true when the new file was swapped in
+     */
+    public boolean reload() {
+        synchronized (reloadLock) {
+            Snapshot current = holder.current();
+            try {
+                GatewaySpec spec = loader.load(configFile);
+                Snapshot next = new SnapshotCompiler(configFile.toString()).compile(spec, current.revision() + 1);
+                if (!spec.listeners().stream().map(l -> l.name() + "@" + l.address())
+                        .toList().equals(current.listeners().stream().map(l -> l.name() + "@" + l.address()).toList())) {
+                    LOG.warn("reload: listener names and addresses take effect after a restart; limits apply to new "
+                            + "connections now");
+                }
+                holder.swap(next);
+                LOG.info("reload: config revision {} active ({} routes)", next.revision(), spec.routes().size());
+                return true;
+            } catch (ConfigException e) {
+                LOG.error("reload rejected, revision {} keeps serving:\n{}", current.revision(), e.getMessage());
+                return false;
+            } catch (RuntimeException e) {
+                LOG.error("reload failed, revision {} keeps serving", current.revision(), e);
+                return false;
+            }
+        }
+    }
+
+    public Snapshot snapshot() {
+        return holder.current();
+    }
+
+    public int port(String listener) {
+        return server.port(listener);
+    }
+
+    public int connectionCount() {
+        return server.connectionCount();
+    }
+
+    /** Graceful stop within the configured drain timeout. */
+    @Override
+    public void close() {
+        stop(holder.current().spec().drainTimeout());
+    }
+
+    /** @return true when every connection finished within {@code drainTimeout} */
+    public boolean stop(Duration drainTimeout) {
+        LOG.info("stopping: draining connections for up to {}", drainTimeout);
+        boolean drained = server.stop(drainTimeout);
+        closeLog(accessLog);
+        LOG.info("stopped");
+        return drained;
+    }
+
+    private static void closeLog(AccessLog log) {
+        if (log instanceof AccessLogWriter writer) {
+            writer.close();
+        }
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.boot.cli;
+
+import org.jspecify.annotations.NullMarked;

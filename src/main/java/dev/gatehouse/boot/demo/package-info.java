@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.boot.demo;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,30 @@
+package dev.gatehouse.config.model;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The whole validated configuration: what one YAML file (or one Admin API state) declares.
+ *
+ * @param trustedProxies peers whose {@code X-Forwarded-*} headers are kept (others' are replaced)
+ * @param drainTimeout how long a graceful shutdown waits for in-flight requests
+ * @param workerThreads event loop threads; 0 means one per available processor
+ */
+public record GatewaySpec(
+        List<ListenerSpec> listeners,
+        List<UpstreamSpec> upstreams,
+        List<ServiceSpec> services,
+        List<RouteSpec> routes,
+        AccessLogSpec accessLog,
+        List<Cidr> trustedProxies,
+        Duration drainTimeout,
+        int workerThreads) {
+
+    public GatewaySpec {
+        listeners = List.copyOf(listeners);
+        upstreams = List.copyOf(upstreams);
+        services = List.copyOf(services);
+        routes = List.copyOf(routes);
+        trustedProxies = List.copyOf(trustedProxies);
+    }
+}

@@ -1,0 +1,625 @@
+package dev.gatehouse.config.model;
+
+import dev.gatehouse.config.model.ConfigNode.ListNode;
+import dev.gatehouse.config.model.ConfigNode.MapNode;
+import dev.gatehouse.config.model.ConfigNode.ScalarNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Turns a {@link ConfigNode} tree into a {@link GatewaySpec}, collecting every error (unknown keys, bad
+ * values, dangling references) instead of stopping at the first. This is the one place where the config
+ * contract is checked, whichever source the tree came from.
+ */
+public final class SpecBinder {
+
+    private static final Set<String> HTTP_METHODS = Set.of(
+            "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._~-]*");
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+    private final String source;
+    private final List<ConfigError> errors = new ArrayList<>();
+
+    private SpecBinder(String source) {
+        this.source = source;
+    }
+
+    /**
+     * Binds and validates a whole document.
+     *
+     * @param source the name errors carry (a file path, or {@code admin-api})
+     * @throws ConfigException with every error found
+     */
+    public static GatewaySpec bind(String source, ConfigNode root) throws ConfigException {
+        SpecBinder binder = new SpecBinder(source);
+        GatewaySpec spec = binder.gateway(root);
+        if (!binder.errors.isEmpty()) {
+            throw new ConfigException(binder.errors);
+        }
+        return spec;
+    }
+
+    private GatewaySpec gateway(ConfigNode root) {
+        Obj top = obj(root, "");
+        if (top == null) {
+            return emptySpec();
+        }
+        List<ListenerSpec> listeners = top.list("listeners", true, this::listener);
+        List<UpstreamSpec> upstreams = top.list("upstreams", false, this::upstream);
+        List<ServiceSpec> services = top.list("services", false, this::service);
+        List<RouteSpec> routes = top.list("routes", false, this::route);
+        AccessLogSpec accessLog = top.object("access_log", AccessLogSpec.DEFAULTS, this::accessLog);
+        List<Cidr> trusted = top.list("trusted_proxies", false, this::cidr);
+        Duration drain = top.duration("drain_timeout", Duration.ofSeconds(30), false);
+        int workers = top.integer("worker_threads", 0, 0, 1024);
+        top.finish();
+
+        unique(top, "listeners", listeners.stream().map(ListenerSpec::name).toList());
+        unique(top, "listeners", listeners.stream().map(l -> l.address().toString()).toList());
+        unique(top, "upstreams", upstreams.stream().map(UpstreamSpec::name).toList());
+        unique(top, "services", services.stream().map(ServiceSpec::name).toList());
+        unique(top, "routes", routes.stream().map(RouteSpec::name).toList());
+        checkReferences(top, upstreams, services, routes);
+        return new GatewaySpec(listeners, upstreams, services, routes, accessLog, trusted, drain, workers);
+    }
+
+    private static GatewaySpec emptySpec() {
+        return new GatewaySpec(List.of(), List.of(), List.of(), List.of(), AccessLogSpec.DEFAULTS, List.of(),
+                Duration.ofSeconds(30), 0);
+    }
+
+    private @Nullable ListenerSpec listener(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        String name = o.name("name");
+        HostPort address = o.address("address", true);
+        ListenerLimits limits = o.object("limits", ListenerLimits.DEFAULTS, this::limits);
+        o.finish();
+        return name == null || address == null ? null : new ListenerSpec(name, address, limits);
+    }
+
+    private @Nullable ListenerLimits limits(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        ListenerLimits d = ListenerLimits.DEFAULTS;
+        long line = o.size("max_request_line", d.maxRequestLine(), 256, 1 << 20);
+        long header = o.size("max_header_size", d.maxHeaderSize(), 1024, 1 << 24);
+        int count = o.integer("max_headers", d.maxHeaders(), 1, 10_000);
+        long body = o.size("client_max_body_size", d.clientMaxBodySize(), 0, Long.MAX_VALUE);
+        Duration headerTimeout = o.duration("header_timeout", d.headerTimeout(), false);
+        Duration bodyTimeout = o.duration("body_timeout", d.bodyTimeout(), false);
+        Duration keepalive = o.duration("keepalive_timeout", d.keepaliveTimeout(), true);
+        o.finish();
+        return new ListenerLimits((int) line, (int) header, count, body, headerTimeout, bodyTimeout, keepalive);
+    }
+
+    private @Nullable UpstreamSpec upstream(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        String name = o.name("name");
+        BalancingAlgorithm algorithm = BalancingAlgorithm.ROUND_ROBIN;
+        String alg = o.string("algorithm", null);
+        if (alg != null) {
+            BalancingAlgorithm parsed = BalancingAlgorithm.fromConfigName(alg);
+            if (parsed == null) {
+                o.error("algorithm", "'" + alg + "' is not an algorithm (expected: " + BalancingAlgorithm.names() + ")");
+            } else {
+                algorithm = parsed;
+            }
+        }
+        List<TargetSpec> targets = o.list("targets", true, this::target);
+        KeepaliveSpec keepalive = o.object("keepalive", KeepaliveSpec.DEFAULTS, this::keepalive);
+        o.finish();
+        if (name == null) {
+            return null;
+        }
+        unique(o, "targets", targets.stream().map(t -> t.address().toString()).toList());
+        return new UpstreamSpec(name, algorithm, targets, keepalive);
+    }
+
+    private @Nullable TargetSpec target(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        HostPort address = o.address("address", true);
+        int weight = o.integer("weight", 1, 1, 10_000);
+        o.finish();
+        return address == null ? null : new TargetSpec(address, weight);
+    }
+
+    private @Nullable KeepaliveSpec keepalive(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        int maxIdle = o.integer("max_idle_per_target", KeepaliveSpec.DEFAULTS.maxIdlePerTarget(), 0, 100_000);
+        Duration idle = o.duration("idle_timeout", KeepaliveSpec.DEFAULTS.idleTimeout(), false);
+        o.finish();
+        return new KeepaliveSpec(maxIdle, idle);
+    }
+
+    private @Nullable ServiceSpec service(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        String name = o.name("name");
+        String upstream = o.string("upstream", null);
+        String url = o.string("url", null);
+        Duration connect = o.duration("connect_timeout", ServiceSpec.DEFAULT_CONNECT_TIMEOUT, false);
+        Duration read = o.duration("read_timeout", ServiceSpec.DEFAULT_READ_TIMEOUT, false);
+        Duration write = o.duration("write_timeout", ServiceSpec.DEFAULT_WRITE_TIMEOUT, false);
+        o.finish();
+        if ((upstream == null) == (url == null)) {
+            o.error("", "exactly one of 'upstream' and 'url' must be set");
+            return null;
+        }
+        ServiceSpec.ServiceUrl parsedUrl = null;
+        String basePath = "";
+        if (url != null) {
+            var parsed = parseServiceUrl(url);
+            if (parsed == null) {
+                o.error("url", "'" + url + "' is not an http URL (expected: http://host[:port][/path])");
+                return null;
+            }
+            parsedUrl = parsed.url;
+            basePath = parsed.path;
+        }
+        return name == null ? null : new ServiceSpec(name, upstream, parsedUrl, basePath, connect, read, write);
+    }
+
+    private record ParsedUrl(ServiceSpec.ServiceUrl url, String path) {
+    }
+
+    private static @Nullable ParsedUrl parseServiceUrl(String url) {
+        String scheme;
+        String rest;
+        if (url.startsWith("http://")) {
+            scheme = "http";
+            rest = url.substring(7);
+        } else {
+            return null;
+        }
+        int slash = rest.indexOf('/');
+        String authority = slash < 0 ? rest : rest.substring(0, slash);
+        String path = slash < 0 ? "" : rest.substring(slash);
+        if (path.indexOf('?') >= 0 || path.indexOf('#') >= 0 || authority.indexOf('@') >= 0) {
+            return null;
+        }
+        boolean hasPort = authority.startsWith("[") ? authority.contains("]:") : authority.contains(":");
+        HostPort hp = HostPort.parse(hasPort ? authority : authority + ":80");
+        if (hp == null) {
+            return null;
+        }
+        if (path.equals("/")) {
+            path = "";
+        }
+        return new ParsedUrl(new ServiceSpec.ServiceUrl(scheme, hp), path);
+    }
+
+    private @Nullable RouteSpec route(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        String name = o.name("name");
+        String service = o.string("service", null);
+        if (service == null) {
+            o.error("service", "is required");
+        }
+        List<String> hosts = o.strings("hosts");
+        for (int i = 0; i < hosts.size(); i++) {
+            String h = hosts.get(i);
+            String host = h.toLowerCase(Locale.ROOT);
+            boolean valid = !host.isEmpty() && host.indexOf('*') == host.lastIndexOf('*')
+                    && (host.indexOf('*') < 0 || host.startsWith("*.") || host.endsWith(".*"))
+                    && host.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '.' || c == '-'
+                            || c == '*' || c == '_' || c == ':' || c == '[' || c == ']');
+            if (!valid) {
+                o.error("hosts[" + i + "]", "'" + h + "' is not a host (expected: api.example.com, *.example.com "
+                        + "or api.example.*)");
+            }
+        }
+        List<String> paths = o.strings("paths");
+        for (int i = 0; i < paths.size(); i++) {
+            String reason = checkPath(paths.get(i));
+            if (reason != null) {
+                o.error("paths[" + i + "]", reason);
+            }
+        }
+        List<String> methods = new ArrayList<>();
+        List<String> rawMethods = o.strings("methods");
+        for (int i = 0; i < rawMethods.size(); i++) {
+            String m = rawMethods.get(i).toUpperCase(Locale.ROOT);
+            if (!HTTP_METHODS.contains(m)) {
+                o.error("methods[" + i + "]", "'" + rawMethods.get(i) + "' is not an HTTP method");
+            }
+            methods.add(m);
+        }
+        Map<String, List<String>> headers = o.stringListMap("headers", true);
+        Map<String, List<String>> query = o.stringListMap("query", false);
+        boolean strip = o.bool("strip_path", true);
+        boolean preserve = o.bool("preserve_host", false);
+        int priority = o.integer("priority", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        Long maxBody = o.has("client_max_body_size") ? o.size("client_max_body_size", 0, 0, Long.MAX_VALUE) : null;
+        o.finish();
+        if (hosts.isEmpty() && paths.isEmpty() && methods.isEmpty() && headers.isEmpty() && query.isEmpty()) {
+            o.error("", "a route needs at least one of hosts, paths, methods, headers or query");
+        }
+        if (name == null || service == null) {
+            return null;
+        }
+        return new RouteSpec(name, service, hosts, paths, methods, headers, query, strip, preserve, priority, maxBody);
+    }
+
+    private static @Nullable String checkPath(String p) {
+        if (p.startsWith("~ ")) {
+            try {
+                Pattern.compile(p.substring(2).trim());
+                return null;
+            } catch (PatternSyntaxException e) {
+                return "'" + p.substring(2).trim() + "' is not a regular expression: " + e.getDescription();
+            }
+        }
+        String literal = p.startsWith("= ") ? p.substring(2).trim() : p;
+        if (!literal.startsWith("/")) {
+            return "'" + p + "' is not a path (expected: /prefix, = /exact or ~ regex)";
+        }
+        return null;
+    }
+
+    private @Nullable AccessLogSpec accessLog(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        String target = o.string("target", AccessLogSpec.DEFAULTS.target());
+        String format = o.string("format", "combined");
+        o.finish();
+        AccessLogSpec.Format f = switch (format == null ? "" : format) {
+            case "combined" -> AccessLogSpec.Format.COMBINED;
+            case "json" -> AccessLogSpec.Format.JSON;
+            default -> {
+                o.error("format", "'" + format + "' is not a log format (expected: combined | json)");
+                yield AccessLogSpec.Format.COMBINED;
+            }
+        };
+        if (target == null || target.isBlank()) {
+            o.error("target", "is empty (expected: stdout | off | a file path)");
+            target = "stdout";
+        }
+        return new AccessLogSpec(target, f);
+    }
+
+    private @Nullable Cidr cidr(ConfigNode node, String path) {
+        String text = scalar(node, path);
+        if (text == null) {
+            return null;
+        }
+        Cidr cidr = Cidr.parse(text);
+        if (cidr == null) {
+            errors.add(new ConfigError(source, node.line(), path, "'" + text
+                    + "' is not an address or CIDR (expected: 10.0.0.0/8, 127.0.0.1 or ::1/128)"));
+        }
+        return cidr;
+    }
+
+    private void checkReferences(Obj top, List<UpstreamSpec> upstreams, List<ServiceSpec> services,
+            List<RouteSpec> routes) {
+        Set<String> upstreamNames = new HashSet<>();
+        upstreams.forEach(u -> upstreamNames.add(u.name()));
+        Set<String> serviceNames = new HashSet<>();
+        services.forEach(s -> serviceNames.add(s.name()));
+        for (int i = 0; i < services.size(); i++) {
+            String u = services.get(i).upstream();
+            if (u != null && !upstreamNames.contains(u)) {
+                top.errorAt("services", i, "upstream", "upstream '" + u + "' is not defined (defined: "
+                        + sortedOrNone(upstreamNames) + ")");
+            }
+        }
+        for (int i = 0; i < routes.size(); i++) {
+            String s = routes.get(i).service();
+            if (!serviceNames.contains(s)) {
+                top.errorAt("routes", i, "service", "service '" + s + "' is not defined (defined: "
+                        + sortedOrNone(serviceNames) + ")");
+            }
+        }
+    }
+
+    private static String sortedOrNone(Set<String> names) {
+        return names.isEmpty() ? "none" : String.join(", ", names.stream().sorted().toList());
+    }
+
+    private void unique(Obj parent, String listKey, List<String> names) {
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            Integer first = seen.putIfAbsent(names.get(i), i);
+            if (first != null) {
+                parent.errorAt(listKey, i, "", "'" + names.get(i) + "' is already used by " + listKey + "[" + first
+                        + "]");
+            }
+        }
+    }
+
+    private @Nullable Obj obj(ConfigNode node, String path) {
+        if (node instanceof MapNode map) {
+            return new Obj(map, path);
+        }
+        errors.add(new ConfigError(source, node.line(), path, "is " + node.kind() + " (expected: a map)"));
+        return null;
+    }
+
+    private @Nullable String scalar(ConfigNode node, String path) {
+        if (node instanceof ScalarNode s && s.text() != null) {
+            return s.text();
+        }
+        errors.add(new ConfigError(source, node.line(), path, "is " + node.kind() + " (expected: a string)"));
+        return null;
+    }
+
+    private static String join(String path, String key) {
+        return path.isEmpty() ? key : key.isEmpty() ? path : path + "." + key;
+    }
+
+    @FunctionalInterface
+    private interface Reader<T> {
+        @Nullable T read(ConfigNode node, String path);
+    }
+
+    /** Reads one map, remembering which keys were consumed so that the rest are reported as unknown. */
+    private final class Obj {
+        private final MapNode map;
+        private final String path;
+        private final Set<String> known = new HashSet<>();
+
+        Obj(MapNode map, String path) {
+            this.map = map;
+            this.path = path;
+        }
+
+        boolean has(String key) {
+            known.add(key);
+            ConfigNode n = map.entries().get(key);
+            return n != null && !(n instanceof ScalarNode s && s.text() == null);
+        }
+
+        @Nullable ConfigNode get(String key) {
+            known.add(key);
+            ConfigNode n = map.entries().get(key);
+            return n instanceof ScalarNode s && s.text() == null ? null : n;
+        }
+
+        int lineOf(String key) {
+            return map.keyLines().getOrDefault(key, map.line());
+        }
+
+        void error(String key, String reason) {
+            errors.add(new ConfigError(source, key.isEmpty() ? map.line() : lineOf(key), join(path, key), reason));
+        }
+
+        void errorAt(String listKey, int index, String key, String reason) {
+            int line = map.line();
+            if (map.entries().get(listKey) instanceof ListNode list && index < list.items().size()) {
+                ConfigNode item = list.items().get(index);
+                line = item.line();
+                if (!key.isEmpty() && item instanceof MapNode m) {
+                    line = m.keyLines().getOrDefault(key, line);
+                }
+            }
+            errors.add(new ConfigError(source, line, join(join(path, listKey + "[" + index + "]"), key), reason));
+        }
+
+        @Nullable String string(String key, @Nullable String dflt) {
+            ConfigNode n = get(key);
+            if (n == null) {
+                return dflt;
+            }
+            if (n instanceof ScalarNode s) {
+                return s.text();
+            }
+            error(key, "is " + n.kind() + " (expected: a string)");
+            return dflt;
+        }
+
+        @Nullable String name(String key) {
+            String v = string(key, null);
+            if (v == null) {
+                error(key, "is required");
+                return null;
+            }
+            if (!NAME.matcher(v).matches()) {
+                error(key, "'" + v + "' is not a name (expected: letters, digits, '.', '_', '~' and '-')");
+                return null;
+            }
+            return v;
+        }
+
+        @Nullable HostPort address(String key, boolean required) {
+            String v = string(key, null);
+            if (v == null) {
+                if (required) {
+                    error(key, "is required");
+                }
+                return null;
+            }
+            HostPort hp = HostPort.parse(v);
+            if (hp == null) {
+                error(key, "'" + v + "' is not an address (expected: host:port, such as 127.0.0.1:8000)");
+            }
+            return hp;
+        }
+
+        int integer(String key, int dflt, int min, int max) {
+            String v = string(key, null);
+            if (v == null) {
+                return dflt;
+            }
+            try {
+                int n = Integer.parseInt(v.trim());
+                if (n < min || n > max) {
+                    error(key, n + " is out of range (expected: " + min + ".." + max + ")");
+                    return dflt;
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                error(key, "'" + v + "' is not an integer");
+                return dflt;
+            }
+        }
+
+        boolean bool(String key, boolean dflt) {
+            String v = string(key, null);
+            if (v == null) {
+                return dflt;
+            }
+            return switch (v) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> {
+                    error(key, "'" + v + "' is not a boolean (expected: true | false)");
+                    yield dflt;
+                }
+            };
+        }
+
+        Duration duration(String key, Duration dflt, boolean zeroAllowed) {
+            String v = string(key, null);
+            if (v == null) {
+                return dflt;
+            }
+            Duration d = Units.parseDuration(v);
+            if (d == null) {
+                error(key, "'" + v + "' is not a duration (expected: a number with ms, s, m, h or d, such as 250ms)");
+                return dflt;
+            }
+            if (d.isNegative() || (!zeroAllowed && d.isZero())) {
+                error(key, "'" + v + "' (expected: " + (zeroAllowed ? ">= 0" : "> 0") + ")");
+                return dflt;
+            }
+            return d;
+        }
+
+        long size(String key, long dflt, long min, long max) {
+            String v = string(key, null);
+            if (v == null) {
+                return dflt;
+            }
+            long n = Units.parseSize(v);
+            if (n < 0) {
+                error(key, "'" + v + "' is not a size (expected: bytes, or a number with k, m or g, such as 16k)");
+                return dflt;
+            }
+            if (n < min || n > max) {
+                error(key, "'" + v + "' is out of range (expected: " + min + ".." + max + " bytes)");
+                return dflt;
+            }
+            return n;
+        }
+
+        <T> List<T> list(String key, boolean required, Reader<T> reader) {
+            ConfigNode n = get(key);
+            if (n == null) {
+                if (required) {
+                    error(key, "is required (expected: a list with at least one entry)");
+                }
+                return List.of();
+            }
+            if (!(n instanceof ListNode list)) {
+                error(key, "is " + n.kind() + " (expected: a list)");
+                return List.of();
+            }
+            if (required && list.items().isEmpty()) {
+                error(key, "is empty (expected: at least one entry)");
+            }
+            List<T> out = new ArrayList<>();
+            for (int i = 0; i < list.items().size(); i++) {
+                T item = reader.read(list.items().get(i), join(path, key) + "[" + i + "]");
+                if (item != null) {
+                    out.add(item);
+                }
+            }
+            return out;
+        }
+
+        List<String> strings(String key) {
+            return list(key, false, SpecBinder.this::scalar);
+        }
+
+        <T> T object(String key, T dflt, Reader<T> reader) {
+            ConfigNode n = get(key);
+            if (n == null) {
+                return dflt;
+            }
+            T v = reader.read(n, join(path, key));
+            return v == null ? dflt : v;
+        }
+
+        Map<String, List<String>> stringListMap(String key, boolean headerNames) {
+            ConfigNode n = get(key);
+            if (n == null) {
+                return Map.of();
+            }
+            if (!(n instanceof MapNode m)) {
+                error(key, "is " + n.kind() + " (expected: a map of names to lists of values)");
+                return Map.of();
+            }
+            Map<String, List<String>> out = new LinkedHashMap<>();
+            String sub = join(path, key);
+            for (var e : m.entries().entrySet()) {
+                String name = headerNames ? e.getKey().toLowerCase(Locale.ROOT) : e.getKey();
+                int line = m.keyLines().getOrDefault(e.getKey(), m.line());
+                if (headerNames && !HEADER_NAME.matcher(name).matches()) {
+                    errors.add(new ConfigError(source, line, join(sub, e.getKey()), "is not a header name"));
+                }
+                ConfigNode v = e.getValue();
+                List<String> values = new ArrayList<>();
+                if (v instanceof ListNode list) {
+                    for (int i = 0; i < list.items().size(); i++) {
+                        String s = scalar(list.items().get(i), join(sub, e.getKey()) + "[" + i + "]");
+                        if (s != null) {
+                            values.add(s);
+                        }
+                    }
+                } else if (v instanceof ScalarNode s && s.text() != null) {
+                    values.add(s.text());
+                } else if (!(v instanceof ScalarNode)) {
+                    errors.add(new ConfigError(source, v.line(), join(sub, e.getKey()),
+                            "is " + v.kind() + " (expected: a value or a list of values)"));
+                }
+                if (headerNames && values.isEmpty()) {
+                    errors.add(new ConfigError(source, line, join(sub, e.getKey()), "needs at least one value"));
+                }
+                out.put(name, List.copyOf(values));
+            }
+            return out;
+        }
+
+        void finish() {
+            for (String key : map.entries().keySet()) {
+                if (!known.contains(key)) {
+                    List<String> expected = known.stream().sorted().toList();
+                    errors.add(new ConfigError(source, lineOf(key), join(path, key),
+                            "unknown key (expected one of: " + String.join(", ", expected) + ")"));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.config.model;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.config.source;
+
+import org.jspecify.annotations.NullMarked;

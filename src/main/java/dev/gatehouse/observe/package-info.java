@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.observe;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,117 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.routing.RoutableRequest;
+import dev.gatehouse.runtime.RouteEntry;
+import dev.gatehouse.runtime.Snapshot;
+import dev.gatehouse.upstream.Endpoint;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The state of one request, from its head to its log line: the one per-request object. Touched only on the
+ * client connection's event loop.
+ */
+final class Exchange implements RoutableRequest {
+
+    final Snapshot snapshot;
+    final HttpRequest request;
+    final String requestId;
+    final String clientIp;
+    final long startNanos = System.nanoTime();
+    final long startMillis = System.currentTimeMillis();
+    /** Captured before the head is rewritten for the upstream, for the access log. */
+    final String originalUri;
+    final String protocol;
+    final String method;
+    final boolean clientKeepAlive;
+    final boolean http10;
+    final boolean head;
+    final @Nullable String userAgent;
+    final @Nullable String referer;
+
+    String host = "";
+    String path = "/";
+    @Nullable String query;
+    @Nullable RouteEntry route;
+    int matchedLength;
+    long maxBodySize;
+
+    boolean requestComplete;
+    long requestBodyBytes;
+    /** The gateway answered this request itself; remaining body chunks are dropped. */
+    boolean answeredLocally;
+    boolean responseStarted;
+    int status;
+    long bytesSent;
+    @Nullable Endpoint endpoint;
+    int upstreamAttempts;
+    long upstreamStartNanos;
+    long upstreamHeadNanos;
+
+    Exchange(Snapshot snapshot, HttpRequest request, String clientIp) {
+        this.snapshot = snapshot;
+        this.request = request;
+        HttpHeaders h = request.headers();
+        String incomingId = h.get(LocalReply.REQUEST_ID);
+        this.requestId = incomingId == null || incomingId.isEmpty() || incomingId.length() > 200
+                ? RequestIds.next() : incomingId;
+        this.clientIp = clientIp;
+        this.originalUri = request.uri();
+        this.protocol = request.protocolVersion().text();
+        this.method = request.method().name();
+        this.clientKeepAlive = io.netty.handler.codec.http.HttpUtil.isKeepAlive(request);
+        this.http10 = request.protocolVersion().minorVersion() == 0;
+        this.head = "HEAD".equals(method);
+        this.userAgent = h.get(io.netty.handler.codec.http.HttpHeaderNames.USER_AGENT);
+        this.referer = h.get(io.netty.handler.codec.http.HttpHeaderNames.REFERER);
+    }
+
+    @Override
+    public String host() {
+        return host;
+    }
+
+    @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public String method() {
+        return method;
+    }
+
+    @Override
+    public @Nullable String header(String lowerCaseName) {
+        return request.headers().get(lowerCaseName);
+    }
+
+    @Override
+    public @Nullable String queryParam(String name) {
+        String q = query;
+        if (q == null) {
+            return null;
+        }
+        int i = 0;
+        int n = q.length();
+        while (i <= n) {
+            int amp = q.indexOf('&', i);
+            int end = amp < 0 ? n : amp;
+            int nameEnd = end - i >= name.length() ? i + name.length() : -1;
+            if (nameEnd > 0 && q.startsWith(name, i) && (nameEnd == end || q.charAt(nameEnd) == '=')) {
+                return nameEnd == end ? "" : q.substring(nameEnd + 1, end);
+            }
+            if (amp < 0) {
+                break;
+            }
+            i = amp + 1;
+        }
+        return null;
+    }
+
+    /** The request's status for the log: what was sent, or 499 when the client left before a response. */
+    int loggedStatus() {
+        return responseStarted ? status : 499;
+    }
+}

@@ -1,0 +1,113 @@
+package dev.gatehouse.proxy;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.AsciiString;
+import java.util.List;
+
+/**
+ * The header rules of a proxy hop (RFC 9110 section 7.6.1): hop-by-hop fields are removed in both directions,
+ * and the {@code X-Forwarded-*} family is set on the way up.
+ */
+final class HeaderRules {
+
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
+    static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
+    static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    static final AsciiString HTTP = AsciiString.cached("http");
+
+    private HeaderRules() {
+    }
+
+    /** Removes the fixed hop-by-hop fields and every field that {@code Connection} names. */
+    static void removeHopByHop(HttpHeaders h) {
+        List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
+        for (int i = 0; i < connection.size(); i++) {
+            for (String token : connection.get(i).split(",")) {
+                String name = token.trim();
+                if (!name.isEmpty()) {
+                    h.remove(name);
+                }
+            }
+        }
+        h.remove(HttpHeaderNames.CONNECTION);
+        h.remove(HttpHeaderNames.KEEP_ALIVE);
+        h.remove(HttpHeaderNames.TE);
+        h.remove(HttpHeaderNames.TRAILER);
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        h.remove(HttpHeaderNames.UPGRADE);
+        h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+        h.remove(PROXY_CONNECTION);
+    }
+
+    /**
+     * Rewrites a request head for the upstream, in place.
+     *
+     * @param trusted the client is a trusted proxy: its {@code X-Forwarded-*} values are kept and appended to
+     * @param upstreamHost the {@code Host} to send
+     */
+    static void toUpstream(HttpHeaders h, boolean chunked, String clientIp, boolean trusted, String upstreamHost,
+            int listenerPort, String requestId) {
+        String originalHost = h.get(HttpHeaderNames.HOST);
+        removeHopByHop(h);
+        h.remove(HttpHeaderNames.EXPECT);
+        if (chunked) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        h.set(HttpHeaderNames.HOST, upstreamHost);
+        String xff = trusted ? h.get(X_FORWARDED_FOR) : null;
+        h.set(X_FORWARDED_FOR, xff == null || xff.isEmpty() ? clientIp : xff + ", " + clientIp);
+        if (!trusted || !h.contains(X_FORWARDED_PROTO)) {
+            h.set(X_FORWARDED_PROTO, HTTP);
+        }
+        if (!trusted || !h.contains(X_FORWARDED_HOST)) {
+            if (originalHost != null) {
+                h.set(X_FORWARDED_HOST, originalHost);
+            } else {
+                h.remove(X_FORWARDED_HOST);
+            }
+        }
+        if (!trusted || !h.contains(X_FORWARDED_PORT)) {
+            h.setInt(X_FORWARDED_PORT, listenerPort);
+        }
+        if (!trusted || !h.contains(X_REAL_IP)) {
+            h.set(X_REAL_IP, clientIp);
+        }
+        h.set(LocalReply.REQUEST_ID, requestId);
+    }
+
+    /**
+     * Rewrites a response head for the client, in place: hop-by-hop fields go, the framing is chosen for the
+     * client's protocol version, and {@code Connection} says whether the connection stays open.
+     *
+     * @return whether the client connection can stay open after this response
+     */
+    static boolean toClient(HttpResponse r, boolean keepAlive, boolean http10, boolean bodyless) {
+        HttpHeaders h = r.headers();
+        boolean chunked = HttpUtil.isTransferEncodingChunked(r);
+        boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
+        removeHopByHop(h);
+        if (!bodyless && !hasLength) {
+            if (http10) {
+                // An HTTP/1.0 client cannot read chunks: the end of the body is the end of the connection.
+                keepAlive = false;
+            } else {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+        } else if (bodyless && chunked && !hasLength) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (!keepAlive) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        return keepAlive;
+    }
+}

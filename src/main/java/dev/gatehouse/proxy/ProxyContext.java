@@ -1,0 +1,41 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.observe.AccessLog;
+import dev.gatehouse.runtime.SnapshotHolder;
+import dev.gatehouse.upstream.ConnectionPools;
+
+/** What every proxied connection shares: the current snapshot, the per-loop pools, the access log. */
+public final class ProxyContext {
+
+    private final SnapshotHolder snapshots;
+    private final ConnectionPools pools;
+    private final AccessLog accessLog;
+    private volatile boolean draining;
+
+    public ProxyContext(SnapshotHolder snapshots, ConnectionPools pools, AccessLog accessLog) {
+        this.snapshots = snapshots;
+        this.pools = pools;
+        this.accessLog = accessLog;
+    }
+
+    public SnapshotHolder snapshots() {
+        return snapshots;
+    }
+
+    public ConnectionPools pools() {
+        return pools;
+    }
+
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
+    /** True once a graceful shutdown began: connections close after their current response. */
+    public boolean draining() {
+        return draining;
+    }
+
+    public void startDraining() {
+        draining = true;
+    }
+}

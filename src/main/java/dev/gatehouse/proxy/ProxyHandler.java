@@ -1,0 +1,494 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.config.model.ListenerLimits;
+import dev.gatehouse.routing.RouteMatch;
+import dev.gatehouse.runtime.RouteEntry;
+import dev.gatehouse.runtime.Snapshot;
+import dev.gatehouse.observe.AccessLogEntry;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client side of the proxy, one per client connection, last in its pipeline after the HTTP/1.1 codec.
+ * Validates each request head, routes it, hands it to the {@link UpstreamRelay}, and writes the response
+ * back. {@code AUTO_READ} is off: the client is read only when the upstream can take more, and requests
+ * pipelined behind the current one wait in order. Confined to the connection's event loop.
+ */
+public final class ProxyHandler extends ChannelInboundHandlerAdapter {
+
+    public static final String NAME = "proxy";
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
+
+    private final ProxyContext context;
+    private final ClientTimer timer;
+    private final ListenerLimits limits;
+    private final int listenerPort;
+    private @Nullable ChannelHandlerContext ctx;
+    private @Nullable UpstreamRelay relay;
+    private String clientIp = "-";
+    private @Nullable InetSocketAddress clientAddress;
+
+    private @Nullable Exchange exchange;
+    /** Messages of requests that arrived behind the current one (HTTP pipelining), in order. */
+    private final ArrayDeque<HttpObject> pipelined = new ArrayDeque<>();
+    private boolean drainingPipeline;
+    private boolean closeAfterResponse;
+    private boolean closed;
+
+    public ProxyHandler(ProxyContext context, ClientTimer timer, ListenerLimits limits, int listenerPort) {
+        this.context = context;
+        this.timer = timer;
+        this.limits = limits;
+        this.listenerPort = listenerPort;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.relay = new UpstreamRelay(this, context.pools().pool(ctx.channel().eventLoop()));
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
+            clientAddress = remote;
+            clientIp = remote.getAddress().getHostAddress();
+        }
+        timer.phase(ClientPhase.AWAIT_REQUEST);
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closed || !(msg instanceof HttpObject http)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (!pipelined.isEmpty() || (exchange != null && exchange.requestComplete)) {
+            pipelined.add(http);
+            return;
+        }
+        handle(http);
+    }
+
+    private void handle(HttpObject msg) {
+        if (msg instanceof HttpRequest request) {
+            onRequestHead(request);
+            if (msg instanceof HttpContent content) {
+                // only an invalid request arrives whole; its failure was answered above
+                content.release();
+            }
+        } else if (msg instanceof HttpContent content) {
+            onRequestBody(content);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onRequestHead(HttpRequest request) {
+        Snapshot snapshot = context.snapshots().current();
+        Exchange ex = new Exchange(snapshot, request, clientIp);
+        exchange = ex;
+        if (request.decoderResult().isFailure()) {
+            rejectMalformed(ex, request.decoderResult().cause());
+            return;
+        }
+        HttpHeaders h = request.headers();
+        if (h.size() > limits.maxHeaders()) {
+            reject(ex, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "too_many_headers",
+                    "the request has more than " + limits.maxHeaders() + " header fields");
+            return;
+        }
+        if (!parseTarget(ex)) {
+            return;
+        }
+        if (request.method() == HttpMethod.CONNECT) {
+            reject(ex, HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed", "CONNECT is not supported");
+            return;
+        }
+        RouteMatch<RouteEntry> match = snapshot.router().match(ex);
+        if (match == null) {
+            reject(ex, HttpResponseStatus.NOT_FOUND, "no_route", "no route matches the request");
+            return;
+        }
+        RouteEntry route = match.route();
+        ex.route = route;
+        ex.matchedLength = match.matchedLength();
+        ex.maxBodySize = route.clientMaxBodySize() >= 0 ? route.clientMaxBodySize() : limits.clientMaxBodySize();
+        long contentLength = HttpUtil.getContentLength(request, -1L);
+        if (ex.maxBodySize > 0 && contentLength > ex.maxBodySize) {
+            reject(ex, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
+                    "the request body is larger than " + ex.maxBodySize + " bytes");
+            return;
+        }
+        String expect = h.get(HttpHeaderNames.EXPECT);
+        if (expect != null) {
+            if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+                reject(ex, HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed",
+                        "only the 100-continue expectation is supported");
+                return;
+            }
+            if (!ex.http10) {
+                // the gateway asks for the body itself, as nginx does; the upstream never sees Expect
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                        Unpooled.EMPTY_BUFFER));
+            }
+        }
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        String upstreamHost = route.preserveHost() && h.contains(HttpHeaderNames.HOST)
+                ? h.get(HttpHeaderNames.HOST) : null;
+        boolean trusted = clientAddress != null && snapshot.trusted(clientAddress.getAddress());
+        String uri = RouteMatch.upstreamPath(route.service().basePath(), ex.path, ex.matchedLength,
+                route.stripPath());
+        if (ex.query != null) {
+            uri = uri + "?" + ex.query;
+        }
+        request.setUri(uri);
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        timer.phase(ClientPhase.READ_BODY);
+        // the endpoint (and with it the default Host) is chosen by the relay; set Host there
+        relay.start(ex, request, chunked, trusted, upstreamHost, listenerPort);
+    }
+
+    /** Splits the request target into host, path and query; answers 400 for a malformed one. */
+    private boolean parseTarget(Exchange ex) {
+        HttpRequest request = ex.request;
+        String uri = request.uri();
+        HttpHeaders h = request.headers();
+        String hostHeader = h.get(HttpHeaderNames.HOST);
+        if (h.getAll(HttpHeaderNames.HOST).size() > 1) {
+            reject(ex, HttpResponseStatus.BAD_REQUEST, "bad_request", "more than one Host header");
+            return false;
+        }
+        if (hostHeader == null && !ex.http10) {
+            reject(ex, HttpResponseStatus.BAD_REQUEST, "bad_request", "HTTP/1.1 requests need a Host header");
+            return false;
+        }
+        String pathAndQuery = uri;
+        if (!uri.startsWith("/")) {
+            String lower = uri.toLowerCase(Locale.ROOT);
+            if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
+                reject(ex, HttpResponseStatus.BAD_REQUEST, "bad_request", "the request target is not a path");
+                return false;
+            }
+            int authorityStart = lower.indexOf("//") + 2;
+            int slash = uri.indexOf('/', authorityStart);
+            String authority = uri.substring(authorityStart, slash < 0 ? uri.length() : slash);
+            // RFC 9112 3.2.2: an absolute-form target overrides Host
+            hostHeader = authority;
+            h.set(HttpHeaderNames.HOST, authority);
+            pathAndQuery = slash < 0 ? "/" : uri.substring(slash);
+        }
+        int fragment = pathAndQuery.indexOf('#');
+        if (fragment >= 0) {
+            pathAndQuery = pathAndQuery.substring(0, fragment);
+        }
+        int q = pathAndQuery.indexOf('?');
+        ex.path = q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
+        ex.query = q < 0 ? null : pathAndQuery.substring(q + 1);
+        ex.host = hostHeader == null ? "" : normalizeHost(hostHeader);
+        return true;
+    }
+
+    /** Lower case, without the port; {@code [v6]} keeps its brackets. */
+    static String normalizeHost(String host) {
+        int end = host.length();
+        int colon = host.lastIndexOf(':');
+        if (colon >= 0 && host.indexOf(']') < colon) {
+            end = colon;
+        }
+        String h = end == host.length() ? host : host.substring(0, end);
+        for (int i = 0; i < h.length(); i++) {
+            if (Character.isUpperCase(h.charAt(i))) {
+                return h.toLowerCase(Locale.ROOT);
+            }
+        }
+        return h;
+    }
+
+    private void onRequestBody(HttpContent content) {
+        Exchange ex = exchange;
+        if (ex == null || ex.requestComplete) {
+            content.release();
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            ex.requestComplete = true;
+            if (!ex.answeredLocally) {
+                timer.phase(ClientPhase.AWAIT_RESPONSE);
+            }
+        }
+        if (ex.answeredLocally) {
+            content.release();
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            Throwable cause = content.decoderResult().cause();
+            relay.abort();
+            if (ex.responseStarted) {
+                abortClient(ex);
+            } else {
+                rejectMalformed(ex, cause);
+            }
+            return;
+        }
+        ex.requestBodyBytes += content.content().readableBytes();
+        if (ex.maxBodySize > 0 && ex.requestBodyBytes > ex.maxBodySize) {
+            content.release();
+            relay.abort();
+            if (ex.responseStarted) {
+                abortClient(ex);
+            } else {
+                reject(ex, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large",
+                        "the request body is larger than " + ex.maxBodySize + " bytes");
+            }
+            return;
+        }
+        relay.sendBody(content);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        relay.flushUpstream();
+        readMore();
+    }
+
+    /** Reads from the client when the current state wants more bytes and the upstream can take them. */
+    void readMore() {
+        if (closed) {
+            return;
+        }
+        Exchange ex = exchange;
+        if (ex == null) {
+            if (pipelined.isEmpty()) {
+                ctx.read();
+            }
+        } else if (!ex.requestComplete && pipelined.isEmpty() && (ex.answeredLocally || relay.acceptsBody())) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            relay.resumeResponse();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    boolean clientWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    void flushClient() {
+        ctx.flush();
+    }
+
+    void writeResponseHead(HttpResponse response) {
+        Exchange ex = exchange;
+        ex.responseStarted = true;
+        ex.status = response.status().code();
+        int code = ex.status;
+        boolean bodyless = ex.head || code == 204 || code == 304;
+        boolean keepAlive = ex.clientKeepAlive && !closeAfterResponse && !context.draining()
+                && !limits.keepaliveTimeout().isZero();
+        if (!HeaderRules.toClient(response, keepAlive, ex.http10, bodyless)) {
+            closeAfterResponse = true;
+        }
+        ctx.write(response, ctx.voidPromise());
+    }
+
+    void writeResponseBody(HttpContent content) {
+        ctx.write(content, ctx.voidPromise());
+    }
+
+    /** The response was relayed completely. */
+    void exchangeComplete(Exchange ex) {
+        log(ex);
+        if (exchange == ex) {
+            exchange = null;
+        }
+        if (closeAfterResponse || !ex.requestComplete || !ex.clientKeepAlive) {
+            closeAfterFlush();
+            return;
+        }
+        ctx.flush();
+        timer.phase(ClientPhase.AWAIT_REQUEST);
+        drainPipeline();
+        readMore();
+    }
+
+    private void drainPipeline() {
+        if (drainingPipeline) {
+            return;
+        }
+        drainingPipeline = true;
+        try {
+            while (!closed && !pipelined.isEmpty() && (exchange == null || !exchange.requestComplete)) {
+                handle(pipelined.poll());
+            }
+        } finally {
+            drainingPipeline = false;
+        }
+    }
+
+    /** The upstream failed after the response began: the client must not see a complete-looking response. */
+    void abortClient(Exchange ex) {
+        log(ex);
+        exchange = null;
+        closed = true;
+        releasePipelined();
+        ctx.close();
+    }
+
+    /** Answers the current request with a JSON error (before any response byte was sent). */
+    void replyLocally(Exchange ex, HttpResponseStatus status, String code, String message) {
+        ex.answeredLocally = true;
+        ex.responseStarted = true;
+        ex.status = status.code();
+        // a body still coming cannot be skipped reliably: close, as nginx does for an unread body
+        boolean close = !ex.requestComplete || !ex.clientKeepAlive || closeAfterResponse || context.draining();
+        if (close) {
+            closeAfterResponse = true;
+        }
+        var response = LocalReply.json(ctx.alloc(), status, code, message, ex.requestId, close);
+        ex.bytesSent = response.content().readableBytes();
+        if (ex.head) {
+            response.content().clear();
+        }
+        ctx.write(response, ctx.voidPromise());
+        exchangeComplete(ex);
+    }
+
+    private void reject(Exchange ex, HttpResponseStatus status, String code, String message) {
+        ex.requestComplete = ex.requestComplete || !HttpUtil.isTransferEncodingChunked(ex.request)
+                && HttpUtil.getContentLength(ex.request, 0L) == 0;
+        replyLocally(ex, status, code, message);
+    }
+
+    private void rejectMalformed(Exchange ex, Throwable cause) {
+        closeAfterResponse = true;
+        if (cause instanceof TooLongHttpLineException) {
+            replyLocally(ex, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request_line_too_long",
+                    "the request line is longer than " + limits.maxRequestLine() + " bytes");
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            replyLocally(ex, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large",
+                    "the request headers are larger than " + limits.maxHeaderSize() + " bytes");
+        } else if (cause instanceof TooLongFrameException) {
+            replyLocally(ex, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", "a request field is too large");
+        } else {
+            replyLocally(ex, HttpResponseStatus.BAD_REQUEST, "bad_request", "malformed request");
+        }
+    }
+
+    private void closeAfterFlush() {
+        closed = true;
+        releasePipelined();
+        relay.abort();
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ClientTimeout timeout) {
+            onClientTimeout(timeout);
+        } else if (evt == DrainEvent.INSTANCE) {
+            if (exchange == null) {
+                closeAfterFlush();
+            } else {
+                closeAfterResponse = true;
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    private void onClientTimeout(ClientTimeout timeout) {
+        Exchange ex = exchange;
+        if (timeout == ClientTimeout.KEEPALIVE || closed) {
+            closeAfterFlush();
+            return;
+        }
+        if (ex == null) {
+            ex = new Exchange(context.snapshots().current(), new io.netty.handler.codec.http.DefaultHttpRequest(
+                    HttpVersion.HTTP_1_1, HttpMethod.GET, "-"), clientIp);
+            exchange = ex;
+        }
+        relay.abort();
+        if (ex.responseStarted) {
+            abortClient(ex);
+            return;
+        }
+        closeAfterResponse = true;
+        replyLocally(ex, HttpResponseStatus.REQUEST_TIMEOUT, "client_timeout", timeout == ClientTimeout.HEADER
+                ? "the request head did not arrive within header_timeout"
+                : "the request body did not arrive within body_timeout");
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        relay.abort();
+        releasePipelined();
+        Exchange ex = exchange;
+        exchange = null;
+        if (ex != null) {
+            log(ex);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof java.io.IOException)) {
+            LOG.warn("client connection {} failed: {}", ctx.channel(), cause.toString());
+        }
+        ctx.close();
+    }
+
+    private void releasePipelined() {
+        HttpObject msg;
+        while ((msg = pipelined.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void log(Exchange ex) {
+        RouteEntry route = ex.route;
+        long now = System.nanoTime();
+        context.accessLog().log(new AccessLogEntry(ex.startMillis, ex.clientIp, ex.method, ex.originalUri,
+                ex.protocol, ex.loggedStatus(), ex.bytesSent, ex.referer, ex.userAgent, ex.requestId,
+                route == null ? null : route.name(), route == null ? null : route.service().name(),
+                ex.endpoint == null ? null : ex.endpoint.authority(), ex.upstreamAttempts,
+                (now - ex.startNanos) / 1000,
+                ex.upstreamHeadNanos == 0 ? -1 : (ex.upstreamHeadNanos - ex.upstreamStartNanos) / 1000));
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.proxy;
+
+import org.jspecify.annotations.NullMarked;

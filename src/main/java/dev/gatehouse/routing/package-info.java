@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.routing;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,12 @@
+package dev.gatehouse.runtime;
+
+import dev.gatehouse.upstream.UpstreamService;
+
+/**
+ * A compiled route: what the router returns on a match.
+ *
+ * @param clientMaxBodySize the route's body limit in bytes, or -1 to use the listener's
+ */
+public record RouteEntry(String name, UpstreamService service, boolean stripPath, boolean preserveHost,
+        long clientMaxBodySize) {
+}

@@ -1,0 +1,50 @@
+package dev.gatehouse.runtime;
+
+import dev.gatehouse.config.model.Cidr;
+import dev.gatehouse.config.model.GatewaySpec;
+import dev.gatehouse.config.model.ListenerLimits;
+import dev.gatehouse.config.model.ListenerSpec;
+import dev.gatehouse.routing.Router;
+import dev.gatehouse.upstream.UpstreamGroup;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One immutable, compiled configuration. Requests read it without locks; a reload builds a new one and swaps
+ * it in whole, and a request keeps the snapshot it started on.
+ *
+ * @param revision increases by one with every swap
+ */
+public record Snapshot(
+        long revision,
+        GatewaySpec spec,
+        Router<RouteEntry> router,
+        Map<String, UpstreamGroup> upstreams,
+        Map<String, ListenerLimits> listenerLimits) {
+
+    public Snapshot {
+        upstreams = Map.copyOf(upstreams);
+        listenerLimits = Map.copyOf(listenerLimits);
+    }
+
+    /** The limits of a listener by name; the defaults for a listener this snapshot does not know. */
+    public ListenerLimits limits(String listener) {
+        return listenerLimits.getOrDefault(listener, ListenerLimits.DEFAULTS);
+    }
+
+    public List<ListenerSpec> listeners() {
+        return spec.listeners();
+    }
+
+    /** True when {@code peer} may set {@code X-Forwarded-*} headers that are kept. */
+    public boolean trusted(InetAddress peer) {
+        List<Cidr> trusted = spec.trustedProxies();
+        for (int i = 0; i < trusted.size(); i++) {
+            if (trusted.get(i).contains(peer)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

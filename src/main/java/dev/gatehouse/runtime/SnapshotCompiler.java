@@ -1,0 +1,106 @@
+package dev.gatehouse.runtime;
+
+import dev.gatehouse.config.model.ConfigError;
+import dev.gatehouse.config.model.ConfigException;
+import dev.gatehouse.config.model.GatewaySpec;
+import dev.gatehouse.config.model.ListenerLimits;
+import dev.gatehouse.config.model.ListenerSpec;
+import dev.gatehouse.config.model.RouteSpec;
+import dev.gatehouse.config.model.ServiceSpec;
+import dev.gatehouse.config.model.TargetSpec;
+import dev.gatehouse.config.model.UpstreamSpec;
+import dev.gatehouse.routing.RouteDefinition;
+import dev.gatehouse.routing.Router;
+import dev.gatehouse.upstream.Balancer;
+import dev.gatehouse.upstream.Endpoint;
+import dev.gatehouse.upstream.RoundRobinBalancer;
+import dev.gatehouse.upstream.UpstreamGroup;
+import dev.gatehouse.upstream.UpstreamService;
+import dev.gatehouse.upstream.WeightedRoundRobinBalancer;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Compiles a validated {@link GatewaySpec} into a {@link Snapshot}: resolves target addresses, builds balancers
+ * and the router. Resolving names blocks, so this runs off the event loops.
+ */
+public final class SnapshotCompiler {
+
+    private final String source;
+
+    /** @param source the name compile errors carry (the file) */
+    public SnapshotCompiler(String source) {
+        this.source = source;
+    }
+
+    public Snapshot compile(GatewaySpec spec, long revision) throws ConfigException {
+        List<ConfigError> errors = new ArrayList<>();
+        Map<String, UpstreamGroup> groups = new HashMap<>();
+        for (int u = 0; u < spec.upstreams().size(); u++) {
+            UpstreamSpec us = spec.upstreams().get(u);
+            List<Endpoint> endpoints = new ArrayList<>();
+            for (int t = 0; t < us.targets().size(); t++) {
+                TargetSpec ts = us.targets().get(t);
+                InetSocketAddress address = new InetSocketAddress(ts.address().host(), ts.address().port());
+                if (address.isUnresolved()) {
+                    errors.add(new ConfigError(source, 0, "upstreams[" + u + "].targets[" + t + "].address",
+                            "cannot resolve host '" + ts.address().host() + "'"));
+                }
+                endpoints.add(new Endpoint(t, address, ts.address().toString(), ts.weight()));
+            }
+            Balancer balancer = switch (us.algorithm()) {
+                case ROUND_ROBIN -> new RoundRobinBalancer();
+                case WEIGHTED_ROUND_ROBIN -> new WeightedRoundRobinBalancer(endpoints.size());
+            };
+            groups.put(us.name(), new UpstreamGroup(us.name(), endpoints, balancer,
+                    us.keepalive().maxIdlePerTarget(), us.keepalive().idleTimeout()));
+        }
+
+        Map<String, UpstreamService> services = new HashMap<>();
+        for (int s = 0; s < spec.services().size(); s++) {
+            ServiceSpec ss = spec.services().get(s);
+            UpstreamGroup group;
+            if (ss.url() != null) {
+                InetSocketAddress address = new InetSocketAddress(ss.url().address().host(), ss.url().address().port());
+                if (address.isUnresolved()) {
+                    errors.add(new ConfigError(source, 0, "services[" + s + "].url",
+                            "cannot resolve host '" + ss.url().address().host() + "'"));
+                }
+                Endpoint only = new Endpoint(0, address, hostHeader(ss.url().address().host(),
+                        ss.url().address().port()), 1);
+                group = new UpstreamGroup("service:" + ss.name(), List.of(only), new RoundRobinBalancer(),
+                        64, java.time.Duration.ofSeconds(60));
+            } else {
+                group = groups.get(ss.upstream());
+            }
+            services.put(ss.name(), new UpstreamService(ss.name(), group, ss.path(), ss.connectTimeout(),
+                    ss.readTimeout(), ss.writeTimeout()));
+        }
+
+        List<RouteDefinition<RouteEntry>> definitions = new ArrayList<>();
+        for (int r = 0; r < spec.routes().size(); r++) {
+            RouteSpec rs = spec.routes().get(r);
+            RouteEntry entry = new RouteEntry(rs.name(), services.get(rs.service()), rs.stripPath(), rs.preserveHost(),
+                    rs.clientMaxBodySize() == null ? -1 : rs.clientMaxBodySize());
+            definitions.add(new RouteDefinition<>(entry, rs.hosts(), rs.paths(), rs.methods(), rs.headers(),
+                    rs.query(), rs.priority(), r));
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+        Map<String, ListenerLimits> limits = new HashMap<>();
+        for (ListenerSpec l : spec.listeners()) {
+            limits.put(l.name(), l.limits());
+        }
+        return new Snapshot(revision, spec, Router.compile(definitions), groups, limits);
+    }
+
+    /** The Host header for a service URL: the port is left out when it is the scheme's default. */
+    private static String hostHeader(String host, int port) {
+        String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+        return port == 80 ? h : h + ":" + port;
+    }
+}

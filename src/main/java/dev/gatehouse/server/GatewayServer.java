@@ -1,0 +1,145 @@
+package dev.gatehouse.server;
+
+import dev.gatehouse.config.model.ListenerSpec;
+import dev.gatehouse.proxy.DrainEvent;
+import dev.gatehouse.proxy.ProxyContext;
+import dev.gatehouse.runtime.Snapshot;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listeners and their event loops. One event loop group serves accepts, client connections and upstream
+ * connections alike, so that a request never leaves the loop that accepted its connection.
+ */
+public final class GatewayServer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+
+    private final ProxyContext context;
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final ChannelGroup connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final Map<String, Channel> listeners = new LinkedHashMap<>();
+
+    /**
+     * @param threads event loop threads, 0 for one per available processor
+     */
+    public GatewayServer(ProxyContext context, Transport transport, EventLoopGroup group) {
+        this.context = context;
+        this.transport = transport;
+        this.group = group;
+    }
+
+    /** An event loop group for the transport; 0 threads means one per available processor. */
+    public static EventLoopGroup newEventLoopGroup(Transport transport, int threads) {
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        return new MultiThreadIoEventLoopGroup(n, transport.ioHandlerFactory());
+    }
+
+    /** Binds every listener of the snapshot; fails (and unbinds what was bound) when one cannot bind. */
+    public void start(Snapshot snapshot) throws InterruptedException {
+        for (ListenerSpec spec : snapshot.listeners()) {
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannelClass())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024));
+            InetSocketAddress address = new InetSocketAddress(spec.address().host(), spec.address().port());
+            Channel channel;
+            try {
+                // the port is only known after binding when it is 0 (tests)
+                channel = b.childHandler(new PortAwareInitializer(spec)).bind(address).sync().channel();
+            } catch (Exception e) {
+                stopListening();
+                throw new IllegalStateException("listener '" + spec.name() + "': cannot bind " + spec.address()
+                        + ": " + e.getMessage(), e);
+            }
+            listeners.put(spec.name(), channel);
+            LOG.info("listener '{}' on {} (http/1.1)", spec.name(), channel.localAddress());
+        }
+    }
+
+    private final class PortAwareInitializer extends io.netty.channel.ChannelInitializer<Channel> {
+        private final ListenerSpec spec;
+
+        PortAwareInitializer(ListenerSpec spec) {
+            this.spec = spec;
+        }
+
+        @Override
+        protected void initChannel(Channel ch) {
+            int port = ((InetSocketAddress) ch.localAddress()).getPort();
+            ch.pipeline().replace(this, null, new HttpServerInitializer(context, spec, port, connections));
+        }
+    }
+
+    /** The port a listener is bound to (useful when it was configured as 0). */
+    public int port(String listener) {
+        Channel ch = listeners.get(listener);
+        if (ch == null) {
+            throw new IllegalArgumentException("no listener named " + listener);
+        }
+        return ((InetSocketAddress) ch.localAddress()).getPort();
+    }
+
+    /** Open client connections. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    private void stopListening() {
+        for (Channel ch : listeners.values()) {
+            ch.close().syncUninterruptibly();
+        }
+        listeners.clear();
+    }
+
+    /**
+     * Graceful stop: stop accepting, let each connection finish its current exchange and close, wait up to
+     * {@code drainTimeout}, close what is left, stop the event loops.
+     *
+     * @return true when every connection finished within the drain timeout
+     */
+    public boolean stop(Duration drainTimeout) {
+        stopListening();
+        context.startDraining();
+        for (Channel ch : connections) {
+            ch.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
+        }
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        boolean drained = connections.isEmpty();
+        if (!drained) {
+            LOG.warn("drain timeout: closing {} connections with requests in flight", connections.size());
+            connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        return drained;
+    }
+}

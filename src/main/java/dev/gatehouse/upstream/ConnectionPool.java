@@ -1,0 +1,164 @@
+package dev.gatehouse.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The upstream connections of one event loop: keep-alive connections are taken and returned on that loop
+ * only, so no bytes and no locks cross threads. Idle connections are kept per target address, most recently
+ * used first, and closed past their idle timeout or when the target already has its maximum idle.
+ */
+public final class ConnectionPool {
+
+    static final String CODEC_NAME = "http-client-codec";
+    private static final long SWEEP_INTERVAL_MS = 1000;
+    /** Response heads may be larger than what clients send; bodies are relayed in slices of at most this. */
+    private static final int MAX_RESPONSE_HEADER_SIZE = 64 * 1024;
+    private static final int MAX_CHUNK_SIZE = 64 * 1024;
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    // confined to loop
+    private final Map<InetSocketAddress, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
+    private int idleCount;
+    private boolean sweepScheduled;
+
+    ConnectionPool(EventLoop loop, Class<? extends Channel> channelClass) {
+        this.loop = loop;
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(channelClass)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024));
+    }
+
+    /** A live idle connection to {@code address}, or null; the caller binds it. */
+    public @Nullable UpstreamConnection pollIdle(InetSocketAddress address) {
+        assert loop.inEventLoop();
+        ArrayDeque<UpstreamConnection> deque = idle.get(address);
+        if (deque == null) {
+            return null;
+        }
+        UpstreamConnection c;
+        while ((c = deque.pollFirst()) != null) {
+            idleCount--;
+            if (c.channel().isActive()) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Opens a new connection. The future completes on this loop; on success the channel's pipeline ends with an
+     * {@link UpstreamConnection} (see {@link #connection(Channel)}).
+     */
+    public ChannelFuture connect(InetSocketAddress address, Duration connectTimeout) {
+        assert loop.inEventLoop();
+        UpstreamConnection connection = new UpstreamConnection(address);
+        bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
+                connectTimeout.toMillis()));
+        bootstrap.handler(new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                HttpDecoderConfig decoder = new HttpDecoderConfig()
+                        .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)
+                        .setMaxChunkSize(MAX_CHUNK_SIZE);
+                ch.pipeline().addLast(CODEC_NAME, new HttpClientCodec(decoder, false, false));
+                ch.pipeline().addLast(UpstreamConnection.HANDLER_NAME, connection);
+            }
+        });
+        return bootstrap.connect(address);
+    }
+
+    /** The connection handler of a channel opened by {@link #connect}. */
+    public static UpstreamConnection connection(Channel channel) {
+        return (UpstreamConnection) channel.pipeline().get(UpstreamConnection.HANDLER_NAME);
+    }
+
+    /** Returns a connection whose exchange completed cleanly; it is kept idle or closed. */
+    public void release(UpstreamConnection connection, int maxIdlePerTarget, Duration idleTimeout) {
+        assert loop.inEventLoop();
+        connection.unbind();
+        Channel ch = connection.channel();
+        if (!ch.isActive() || maxIdlePerTarget == 0) {
+            ch.close();
+            return;
+        }
+        ArrayDeque<UpstreamConnection> deque = idle.computeIfAbsent(connection.address(), a -> new ArrayDeque<>());
+        if (deque.size() >= maxIdlePerTarget) {
+            ch.close();
+            return;
+        }
+        deque.addFirst(connection);
+        idleCount++;
+        connection.markIdle(this, System.nanoTime(), idleTimeout.toNanos());
+        if (!sweepScheduled) {
+            sweepScheduled = true;
+            loop.schedule(this::sweep, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    void removeIdle(UpstreamConnection connection) {
+        ArrayDeque<UpstreamConnection> deque = idle.get(connection.address());
+        if (deque != null && deque.remove(connection)) {
+            idleCount--;
+        }
+    }
+
+    /** Idle connections now held by this pool (for tests and metrics). */
+    public int idleCount() {
+        return idleCount;
+    }
+
+    private void sweep() {
+        sweepScheduled = false;
+        long now = System.nanoTime();
+        for (ArrayDeque<UpstreamConnection> deque : idle.values()) {
+            // oldest at the tail
+            Iterator<UpstreamConnection> it = deque.descendingIterator();
+            while (it.hasNext()) {
+                UpstreamConnection c = it.next();
+                if (!c.idleExpired(now)) {
+                    break;
+                }
+                it.remove();
+                idleCount--;
+                c.unbind();
+                c.channel().close();
+            }
+        }
+        if (idleCount > 0) {
+            sweepScheduled = true;
+            loop.schedule(this::sweep, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Closes every idle connection (at shutdown). */
+    public void closeIdle() {
+        for (ArrayDeque<UpstreamConnection> deque : idle.values()) {
+            for (UpstreamConnection c : deque) {
+                c.channel().close();
+            }
+            deque.clear();
+        }
+        idleCount = 0;
+    }
+}

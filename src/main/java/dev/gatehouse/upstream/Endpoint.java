@@ -1,0 +1,17 @@
+package dev.gatehouse.upstream;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One target of an upstream: its resolved socket address, the authority sent as Host, and its weight.
+ *
+ * @param index the position in its upstream's target list (balancers keep per-target state by it)
+ * @param authority {@code host:port} as configured, sent as {@code Host} unless the route preserves it
+ */
+public record Endpoint(int index, InetSocketAddress address, String authority, int weight) {
+
+    @Override
+    public String toString() {
+        return authority;
+    }
+}

@@ -1,0 +1,12 @@
+package dev.gatehouse.upstream;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a balancer may consider besides the endpoints: an endpoint to avoid (the one a retry just failed
+ * on) and the attempt number (1 for the first try).
+ */
+public record PickContext(@Nullable Endpoint avoid, int attempt) {
+
+    public static final PickContext FIRST = new PickContext(null, 1);
+}

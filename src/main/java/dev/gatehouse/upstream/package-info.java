@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.upstream;
+
+import org.jspecify.annotations.NullMarked;
