@@ -5,7 +5,7 @@ import org.jspecify.annotations.Nullable;
 /** A host (name, IPv4, or bracketed IPv6) and a port, as written in {@code address:} keys. */
 public record HostPort(String host, int port) {
 
-    /** Parses {@code host:port} or {@code [v6]:port}; null when malformed. */
+    /** Parses {@code host:port} or {@code [v6]:port} (port 0..65535); null when malformed. */
     public static @Nullable HostPort parse(String text) {
         int colon = text.lastIndexOf(':');
         if (colon <= 0 || colon == text.length() - 1) {
@@ -23,7 +23,7 @@ public record HostPort(String host, int port) {
         } catch (NumberFormatException e) {
             return null;
         }
-        if (host.isEmpty() || port < 1 || port > 65535) {
+        if (host.isEmpty() || port < 0 || port > 65535) {
             return null;
         }
         return new HostPort(host, port);

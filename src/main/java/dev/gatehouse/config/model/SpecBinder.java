@@ -55,23 +55,37 @@ public final class SpecBinder {
         if (top == null) {
             return emptySpec();
         }
-        List<ListenerSpec> listeners = top.list("listeners", true, this::listener);
-        List<UpstreamSpec> upstreams = top.list("upstreams", false, this::upstream);
-        List<ServiceSpec> services = top.list("services", false, this::service);
-        List<RouteSpec> routes = top.list("routes", false, this::route);
+        // positional: an entry that failed to bind stays as null, so later checks name the right index
+        List<ListenerSpec> listeners = top.positional("listeners", true, this::listener);
+        List<UpstreamSpec> upstreams = top.positional("upstreams", false, this::upstream);
+        List<ServiceSpec> services = top.positional("services", false, this::service);
+        List<RouteSpec> routes = top.positional("routes", false, this::route);
         AccessLogSpec accessLog = top.object("access_log", AccessLogSpec.DEFAULTS, this::accessLog);
         List<Cidr> trusted = top.list("trusted_proxies", false, this::cidr);
         Duration drain = top.duration("drain_timeout", Duration.ofSeconds(30), false);
         int workers = top.integer("worker_threads", 0, 0, 1024);
         top.finish();
 
-        unique(top, "listeners", listeners.stream().map(ListenerSpec::name).toList());
-        unique(top, "listeners", listeners.stream().map(l -> l.address().toString()).toList());
-        unique(top, "upstreams", upstreams.stream().map(UpstreamSpec::name).toList());
-        unique(top, "services", services.stream().map(ServiceSpec::name).toList());
-        unique(top, "routes", routes.stream().map(RouteSpec::name).toList());
+        unique(top, "listeners", names(listeners, ListenerSpec::name));
+        unique(top, "listeners", names(listeners, l -> l.address().toString()));
+        unique(top, "upstreams", names(upstreams, UpstreamSpec::name));
+        unique(top, "services", names(services, ServiceSpec::name));
+        unique(top, "routes", names(routes, RouteSpec::name));
         checkReferences(top, upstreams, services, routes);
-        return new GatewaySpec(listeners, upstreams, services, routes, accessLog, trusted, drain, workers);
+        return new GatewaySpec(present(listeners), present(upstreams), present(services), present(routes), accessLog,
+                trusted, drain, workers);
+    }
+
+    private static <T> List<@Nullable String> names(List<@Nullable T> items, java.util.function.Function<T, String> name) {
+        List<@Nullable String> out = new ArrayList<>();
+        for (T item : items) {
+            out.add(item == null ? null : name.apply(item));
+        }
+        return out;
+    }
+
+    private static <T> List<T> present(List<@Nullable T> items) {
+        return items.stream().filter(java.util.Objects::nonNull).toList();
     }
 
     private static GatewaySpec emptySpec() {
@@ -85,7 +99,8 @@ public final class SpecBinder {
             return null;
         }
         String name = o.name("name");
-        HostPort address = o.address("address", true);
+        // port 0: any free port (tests)
+        HostPort address = o.address("address", true, true);
         ListenerLimits limits = o.object("limits", ListenerLimits.DEFAULTS, this::limits);
         o.finish();
         return name == null || address == null ? null : new ListenerSpec(name, address, limits);
@@ -130,7 +145,7 @@ public final class SpecBinder {
         if (name == null) {
             return null;
         }
-        unique(o, "targets", targets.stream().map(t -> t.address().toString()).toList());
+        unique(o, "targets", names(targets, t -> t.address().toString()));
         return new UpstreamSpec(name, algorithm, targets, keepalive);
     }
 
@@ -139,7 +154,7 @@ public final class SpecBinder {
         if (o == null) {
             return null;
         }
-        HostPort address = o.address("address", true);
+        HostPort address = o.address("address", true, false);
         int weight = o.integer("weight", 1, 1, 10_000);
         o.finish();
         return address == null ? null : new TargetSpec(address, weight);
@@ -206,7 +221,7 @@ public final class SpecBinder {
         }
         boolean hasPort = authority.startsWith("[") ? authority.contains("]:") : authority.contains(":");
         HostPort hp = HostPort.parse(hasPort ? authority : authority + ":80");
-        if (hp == null) {
+        if (hp == null || hp.port() == 0) {
             return null;
         }
         if (path.equals("/")) {
@@ -234,7 +249,7 @@ public final class SpecBinder {
                     && host.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '.' || c == '-'
                             || c == '*' || c == '_' || c == ':' || c == '[' || c == ']');
             if (!valid) {
-                o.error("hosts[" + i + "]", "'" + h + "' is not a host (expected: api.example.com, *.example.com "
+                o.errorAt("hosts", i, "", "'" + h + "' is not a host (expected: api.example.com, *.example.com "
                         + "or api.example.*)");
             }
         }
@@ -242,7 +257,7 @@ public final class SpecBinder {
         for (int i = 0; i < paths.size(); i++) {
             String reason = checkPath(paths.get(i));
             if (reason != null) {
-                o.error("paths[" + i + "]", reason);
+                o.errorAt("paths", i, "", reason);
             }
         }
         List<String> methods = new ArrayList<>();
@@ -250,7 +265,7 @@ public final class SpecBinder {
         for (int i = 0; i < rawMethods.size(); i++) {
             String m = rawMethods.get(i).toUpperCase(Locale.ROOT);
             if (!HTTP_METHODS.contains(m)) {
-                o.error("methods[" + i + "]", "'" + rawMethods.get(i) + "' is not an HTTP method");
+                o.errorAt("methods", i, "", "'" + rawMethods.get(i) + "' is not an HTTP method");
             }
             methods.add(m);
         }
@@ -325,10 +340,13 @@ public final class SpecBinder {
     private void checkReferences(Obj top, List<UpstreamSpec> upstreams, List<ServiceSpec> services,
             List<RouteSpec> routes) {
         Set<String> upstreamNames = new HashSet<>();
-        upstreams.forEach(u -> upstreamNames.add(u.name()));
+        present(upstreams).forEach(u -> upstreamNames.add(u.name()));
         Set<String> serviceNames = new HashSet<>();
-        services.forEach(s -> serviceNames.add(s.name()));
+        present(services).forEach(s -> serviceNames.add(s.name()));
         for (int i = 0; i < services.size(); i++) {
+            if (services.get(i) == null) {
+                continue;
+            }
             String u = services.get(i).upstream();
             if (u != null && !upstreamNames.contains(u)) {
                 top.errorAt("services", i, "upstream", "upstream '" + u + "' is not defined (defined: "
@@ -336,6 +354,9 @@ public final class SpecBinder {
             }
         }
         for (int i = 0; i < routes.size(); i++) {
+            if (routes.get(i) == null) {
+                continue;
+            }
             String s = routes.get(i).service();
             if (!serviceNames.contains(s)) {
                 top.errorAt("routes", i, "service", "service '" + s + "' is not defined (defined: "
@@ -348,9 +369,12 @@ public final class SpecBinder {
         return names.isEmpty() ? "none" : String.join(", ", names.stream().sorted().toList());
     }
 
-    private void unique(Obj parent, String listKey, List<String> names) {
+    private void unique(Obj parent, String listKey, List<@Nullable String> names) {
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < names.size(); i++) {
+            if (names.get(i) == null) {
+                continue;
+            }
             Integer first = seen.putIfAbsent(names.get(i), i);
             if (first != null) {
                 parent.errorAt(listKey, i, "", "'" + names.get(i) + "' is already used by " + listKey + "[" + first
@@ -452,7 +476,7 @@ public final class SpecBinder {
             return v;
         }
 
-        @Nullable HostPort address(String key, boolean required) {
+        @Nullable HostPort address(String key, boolean required, boolean portZeroAllowed) {
             String v = string(key, null);
             if (v == null) {
                 if (required) {
@@ -461,8 +485,9 @@ public final class SpecBinder {
                 return null;
             }
             HostPort hp = HostPort.parse(v);
-            if (hp == null) {
+            if (hp == null || (hp.port() == 0 && !portZeroAllowed)) {
                 error(key, "'" + v + "' is not an address (expected: host:port, such as 127.0.0.1:8000)");
+                return null;
             }
             return hp;
         }
@@ -535,6 +560,10 @@ public final class SpecBinder {
         }
 
         <T> List<T> list(String key, boolean required, Reader<T> reader) {
+            return present(positional(key, required, reader));
+        }
+
+        <T> List<@Nullable T> positional(String key, boolean required, Reader<T> reader) {
             ConfigNode n = get(key);
             if (n == null) {
                 if (required) {
@@ -549,12 +578,9 @@ public final class SpecBinder {
             if (required && list.items().isEmpty()) {
                 error(key, "is empty (expected: at least one entry)");
             }
-            List<T> out = new ArrayList<>();
+            List<@Nullable T> out = new ArrayList<>();
             for (int i = 0; i < list.items().size(); i++) {
-                T item = reader.read(list.items().get(i), join(path, key) + "[" + i + "]");
-                if (item != null) {
-                    out.add(item);
-                }
+                out.add(reader.read(list.items().get(i), join(path, key) + "[" + i + "]"));
             }
             return out;
         }

@@ -1,0 +1,117 @@
+package dev.gatehouse.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A real HTTP/1.1 backend for integration tests, on a free loopback port, built on the JDK's HTTP server (an
+ * implementation independent of ours). By default it answers {@code 200} with a body naming itself and the
+ * request; handlers can be replaced per path. Records every request it saw and the client ports it saw them on.
+ */
+public final class TestBackend implements AutoCloseable {
+
+    /** A request as the backend received it. */
+    public record Seen(String method, String uri, Map<String, List<String>> headers, long bodyBytes, int clientPort) {
+        public String header(String name) {
+            for (var e : headers.entrySet()) {
+                if (e.getKey().equalsIgnoreCase(name)) {
+                    return e.getValue().get(0);
+                }
+            }
+            return null;
+        }
+    }
+
+    private final String name;
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
+
+    public TestBackend(String name) throws IOException {
+        this.name = name;
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+        server.setExecutor(executor);
+        server.createContext("/", this::defaultHandler);
+        server.start();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public String address() {
+        return "127.0.0.1:" + port();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<Seen> seen() {
+        return seen;
+    }
+
+    public Seen last() {
+        return seen.get(seen.size() - 1);
+    }
+
+    /** Distinct client (gateway-side) ports seen: the number of upstream connections used. */
+    public Set<Integer> clientPorts() {
+        return clientPorts;
+    }
+
+    /** Serves {@code path} (and below) with {@code handler}; the request is recorded first. */
+    public TestBackend handle(String path, HttpHandler handler) {
+        server.createContext(path, exchange -> {
+            record(exchange, -1);
+            handler.handle(exchange);
+        });
+        return this;
+    }
+
+    private void defaultHandler(HttpExchange exchange) throws IOException {
+        long body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.transferTo(OutputStream.nullOutputStream());
+        }
+        record(exchange, body);
+        byte[] out = (name + " " + exchange.getRequestMethod() + " " + exchange.getRequestURI() + " body="
+                + body).getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain");
+        exchange.getResponseHeaders().set("X-Backend", name);
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.sendResponseHeaders(200, -1);
+        } else {
+            exchange.sendResponseHeaders(200, out.length);
+            exchange.getResponseBody().write(out);
+        }
+        exchange.close();
+    }
+
+    private void record(HttpExchange exchange, long body) {
+        seen.add(new Seen(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
+                Map.copyOf(exchange.getRequestHeaders()), body, exchange.getRemoteAddress().getPort()));
+        clientPorts.add(exchange.getRemoteAddress().getPort());
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
