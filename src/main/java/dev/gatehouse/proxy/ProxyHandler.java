@@ -121,7 +121,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         HttpHeaders h = request.headers();
         if (h.size() > limits.maxHeaders()) {
-            reject(ex, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "too_many_headers",
+            rejectAndClose(ex, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "too_many_headers",
                     "the request has more than " + limits.maxHeaders() + " header fields");
             return;
         }
@@ -129,7 +129,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (request.method() == HttpMethod.CONNECT) {
-            reject(ex, HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed", "CONNECT is not supported");
+            rejectAndClose(ex, HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed", "CONNECT is not supported");
             return;
         }
         RouteMatch<RouteEntry> match = snapshot.router().match(ex);
@@ -150,7 +150,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         String expect = h.get(HttpHeaderNames.EXPECT);
         if (expect != null) {
             if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
-                reject(ex, HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed",
+                rejectAndClose(ex, HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed",
                         "only the 100-continue expectation is supported");
                 return;
             }
@@ -183,18 +183,18 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         HttpHeaders h = request.headers();
         String hostHeader = h.get(HttpHeaderNames.HOST);
         if (h.getAll(HttpHeaderNames.HOST).size() > 1) {
-            reject(ex, HttpResponseStatus.BAD_REQUEST, "bad_request", "more than one Host header");
+            rejectAndClose(ex, HttpResponseStatus.BAD_REQUEST, "bad_request", "more than one Host header");
             return false;
         }
         if (hostHeader == null && !ex.http10) {
-            reject(ex, HttpResponseStatus.BAD_REQUEST, "bad_request", "HTTP/1.1 requests need a Host header");
+            rejectAndClose(ex, HttpResponseStatus.BAD_REQUEST, "bad_request", "HTTP/1.1 requests need a Host header");
             return false;
         }
         String pathAndQuery = uri;
         if (!uri.startsWith("/")) {
             String lower = uri.toLowerCase(Locale.ROOT);
             if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
-                reject(ex, HttpResponseStatus.BAD_REQUEST, "bad_request", "the request target is not a path");
+                rejectAndClose(ex, HttpResponseStatus.BAD_REQUEST, "bad_request", "the request target is not a path");
                 return false;
             }
             int authorityStart = lower.indexOf("//") + 2;
@@ -355,6 +355,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             while (!closed && !pipelined.isEmpty() && (exchange == null || !exchange.requestComplete)) {
                 handle(pipelined.poll());
             }
+            // body chunks taken from the queue were written, not flushed
+            relay.flushUpstream();
         } finally {
             drainingPipeline = false;
         }
@@ -386,6 +388,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.write(response, ctx.voidPromise());
         exchangeComplete(ex);
+    }
+
+    /** Answers a request that breaks the protocol or a limit; the connection is not trusted any further. */
+    private void rejectAndClose(Exchange ex, HttpResponseStatus status, String code, String message) {
+        closeAfterResponse = true;
+        reject(ex, status, code, message);
     }
 
     private void reject(Exchange ex, HttpResponseStatus status, String code, String message) {
