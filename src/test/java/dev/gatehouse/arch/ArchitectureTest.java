@@ -1,0 +1,91 @@
+package dev.gatehouse.arch;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The dependency arrows of docs/architecture (shared DESIGN.md), kept true by the build. */
+class ArchitectureTest {
+
+    static JavaClasses classes;
+
+    @BeforeAll
+    static void load() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.gatehouse");
+    }
+
+    private static void onlyDependsOn(String pkg, String... allowed) {
+        String[] all = new String[allowed.length + 2];
+        all[0] = "dev.gatehouse." + pkg + "..";
+        all[1] = "java..";
+        for (int i = 0; i < allowed.length; i++) {
+            all[i + 2] = allowed[i];
+        }
+        ArchRule rule = com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes()
+                .that().resideInAPackage("dev.gatehouse." + pkg + "..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage(all)
+                .because("DESIGN.md: " + pkg + " may only depend on " + String.join(", ", allowed));
+        rule.check(classes);
+    }
+
+    private static final String NULLNESS = "org.jspecify..";
+    private static final String NETTY = "io.netty..";
+
+    @Test
+    void configKnowsNothingOfNetty() {
+        onlyDependsOn("config.model", NULLNESS);
+        onlyDependsOn("config.source", NULLNESS, "dev.gatehouse.config.model..", "com.fasterxml.jackson..");
+    }
+
+    @Test
+    void routingIsPure() {
+        onlyDependsOn("routing", NULLNESS);
+    }
+
+    @Test
+    void upstreamDependsOnlyOnNettyAndObserve() {
+        onlyDependsOn("upstream", NULLNESS, NETTY, "dev.gatehouse.observe..");
+    }
+
+    @Test
+    void observeDependsOnNothingOfOurs() {
+        onlyDependsOn("observe", NULLNESS, "org.slf4j..");
+    }
+
+    @Test
+    void runtimeCompilesFromModelToRoutingAndUpstream() {
+        onlyDependsOn("runtime", NULLNESS, "dev.gatehouse.config.model..", "dev.gatehouse.routing..",
+                "dev.gatehouse.upstream..");
+    }
+
+    @Test
+    void proxyNeverReachesIntoServerOrBoot() {
+        onlyDependsOn("proxy", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.routing..", "dev.gatehouse.upstream..",
+                "dev.gatehouse.observe..", "dev.gatehouse.runtime..", "dev.gatehouse.config.model..");
+    }
+
+    @Test
+    void serverPlugsTheProxyIntoListeners() {
+        onlyDependsOn("server", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.proxy..", "dev.gatehouse.runtime..",
+                "dev.gatehouse.observe..", "dev.gatehouse.config.model..");
+    }
+
+    @Test
+    void nothingDependsOnBoot() {
+        noClasses().that().resideOutsideOfPackage("dev.gatehouse.boot..")
+                .should().dependOnClassesThat().resideInAPackage("dev.gatehouse.boot..")
+                .check(classes);
+    }
+
+    @Test
+    void packagesHaveNoCycles() {
+        slices().matching("dev.gatehouse.(*)..").should().beFreeOfCycles().check(classes);
+    }
+}
