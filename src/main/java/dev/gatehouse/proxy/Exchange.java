@@ -4,8 +4,10 @@ import dev.gatehouse.routing.RoutableRequest;
 import dev.gatehouse.runtime.RouteEntry;
 import dev.gatehouse.runtime.Snapshot;
 import dev.gatehouse.upstream.Endpoint;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -60,11 +62,11 @@ final class Exchange implements RoutableRequest {
         this.originalUri = request.uri();
         this.protocol = request.protocolVersion().text();
         this.method = request.method().name();
-        this.clientKeepAlive = io.netty.handler.codec.http.HttpUtil.isKeepAlive(request);
+        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.http10 = request.protocolVersion().minorVersion() == 0;
         this.head = "HEAD".equals(method);
-        this.userAgent = h.get(io.netty.handler.codec.http.HttpHeaderNames.USER_AGENT);
-        this.referer = h.get(io.netty.handler.codec.http.HttpHeaderNames.REFERER);
+        this.userAgent = h.get(HttpHeaderNames.USER_AGENT);
+        this.referer = h.get(HttpHeaderNames.REFERER);
     }
 
     @Override

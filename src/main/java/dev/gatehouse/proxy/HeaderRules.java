@@ -27,16 +27,18 @@ final class HeaderRules {
 
     /** Removes the fixed hop-by-hop fields and every field that {@code Connection} names. */
     static void removeHopByHop(HttpHeaders h) {
-        List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
-        for (int i = 0; i < connection.size(); i++) {
-            for (String token : connection.get(i).split(",")) {
-                String name = token.trim();
-                if (!name.isEmpty()) {
-                    h.remove(name);
+        if (h.contains(HttpHeaderNames.CONNECTION)) {
+            List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
+            for (int i = 0; i < connection.size(); i++) {
+                for (String token : connection.get(i).split(",")) {
+                    String name = token.trim();
+                    if (!name.isEmpty()) {
+                        h.remove(name);
+                    }
                 }
             }
+            h.remove(HttpHeaderNames.CONNECTION);
         }
-        h.remove(HttpHeaderNames.CONNECTION);
         h.remove(HttpHeaderNames.KEEP_ALIVE);
         h.remove(HttpHeaderNames.TE);
         h.remove(HttpHeaderNames.TRAILER);

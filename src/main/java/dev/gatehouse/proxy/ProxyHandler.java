@@ -4,6 +4,7 @@ import dev.gatehouse.config.model.ListenerLimits;
 import dev.gatehouse.routing.RouteMatch;
 import dev.gatehouse.runtime.RouteEntry;
 import dev.gatehouse.runtime.Snapshot;
+import dev.gatehouse.observe.AccessLog;
 import dev.gatehouse.observe.AccessLogEntry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -11,6 +12,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -26,6 +28,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Locale;
@@ -129,7 +132,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (request.method() == HttpMethod.CONNECT) {
-            rejectAndClose(ex, HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed", "CONNECT is not supported");
+            rejectAndClose(ex, HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                    "CONNECT is not supported");
             return;
         }
         RouteMatch<RouteEntry> match = snapshot.router().match(ex);
@@ -187,7 +191,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return false;
         }
         if (hostHeader == null && !ex.http10) {
-            rejectAndClose(ex, HttpResponseStatus.BAD_REQUEST, "bad_request", "HTTP/1.1 requests need a Host header");
+            rejectAndClose(ex, HttpResponseStatus.BAD_REQUEST, "bad_request",
+                    "HTTP/1.1 requests need a Host header");
             return false;
         }
         String pathAndQuery = uri;
@@ -446,8 +451,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (ex == null) {
-            ex = new Exchange(context.snapshots().current(), new io.netty.handler.codec.http.DefaultHttpRequest(
-                    HttpVersion.HTTP_1_1, HttpMethod.GET, "-"), clientIp);
+            // the head never arrived: log the timeout against a placeholder request
+            ex = new Exchange(context.snapshots().current(), new DefaultHttpRequest(HttpVersion.HTTP_1_1,
+                    HttpMethod.GET, "-"), clientIp);
             exchange = ex;
         }
         relay.abort();
@@ -476,7 +482,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!(cause instanceof java.io.IOException)) {
+        if (!(cause instanceof IOException)) {
             LOG.warn("client connection {} failed: {}", ctx.channel(), cause.toString());
         }
         ctx.close();
@@ -490,6 +496,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void log(Exchange ex) {
+        if (context.accessLog() == AccessLog.OFF) {
+            return;
+        }
         RouteEntry route = ex.route;
         long now = System.nanoTime();
         context.accessLog().log(new AccessLogEntry(ex.startMillis, ex.clientIp, ex.method, ex.originalUri,

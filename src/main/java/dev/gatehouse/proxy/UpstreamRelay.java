@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -202,7 +203,7 @@ final class UpstreamRelay implements UpstreamListener {
                 return;
             }
             ex.upstreamHeadNanos = System.nanoTime();
-            upstreamKeepAlive = io.netty.handler.codec.http.HttpUtil.isKeepAlive(response);
+            upstreamKeepAlive = HttpUtil.isKeepAlive(response);
             downstream.writeResponseHead(response);
             if (!(msg instanceof HttpContent)) {
                 return;

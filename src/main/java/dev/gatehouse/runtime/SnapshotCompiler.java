@@ -3,6 +3,7 @@ package dev.gatehouse.runtime;
 import dev.gatehouse.config.model.ConfigError;
 import dev.gatehouse.config.model.ConfigException;
 import dev.gatehouse.config.model.GatewaySpec;
+import dev.gatehouse.config.model.KeepaliveSpec;
 import dev.gatehouse.config.model.ListenerLimits;
 import dev.gatehouse.config.model.ListenerSpec;
 import dev.gatehouse.config.model.RouteSpec;
@@ -72,7 +73,7 @@ public final class SnapshotCompiler {
                 Endpoint only = new Endpoint(0, address, hostHeader(ss.url().address().host(),
                         ss.url().address().port()), 1);
                 group = new UpstreamGroup("service:" + ss.name(), List.of(only), new RoundRobinBalancer(),
-                        64, java.time.Duration.ofSeconds(60));
+                        KeepaliveSpec.DEFAULTS.maxIdlePerTarget(), KeepaliveSpec.DEFAULTS.idleTimeout());
             } else {
                 group = groups.get(ss.upstream());
             }

@@ -36,9 +36,7 @@ public final class GatewayServer {
     private final ChannelGroup connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
 
-    /**
-     * @param threads event loop threads, 0 for one per available processor
-     */
+    /** @param group the event loops shared by listeners, client and upstream connections */
     public GatewayServer(ProxyContext context, Transport transport, EventLoopGroup group) {
         this.context = context;
         this.transport = transport;
