@@ -13,6 +13,9 @@ import dev.gatehouse.runtime.SnapshotHolder;
 import dev.gatehouse.server.GatewayServer;
 import dev.gatehouse.server.Transport;
 import dev.gatehouse.upstream.ConnectionPools;
+import dev.gatehouse.upstream.EndpointRegistry;
+import dev.gatehouse.upstream.UpstreamGroup;
+import java.util.List;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,10 +36,13 @@ public final class GatehouseInstance implements AutoCloseable {
     private final SnapshotHolder holder;
     private final GatewayServer server;
     private final AccessLog accessLog;
+    private final EndpointRegistry registry;
     private final Object reloadLock = new Object();
 
-    private GatehouseInstance(Path configFile, SnapshotHolder holder, GatewayServer server, AccessLog accessLog) {
+    private GatehouseInstance(Path configFile, SnapshotHolder holder, GatewayServer server, AccessLog accessLog,
+            EndpointRegistry registry) {
         this.configFile = configFile;
+        this.registry = registry;
         this.holder = holder;
         this.server = server;
         this.accessLog = accessLog;
@@ -45,7 +51,8 @@ public final class GatehouseInstance implements AutoCloseable {
     /** Loads, validates and compiles the file, then binds its listeners. */
     public static GatehouseInstance start(Path configFile) throws ConfigException, IOException, InterruptedException {
         GatewaySpec spec = new YamlConfigLoader().load(configFile);
-        Snapshot snapshot = new SnapshotCompiler(configFile.toString()).compile(spec, 1);
+        EndpointRegistry registry = new EndpointRegistry();
+        Snapshot snapshot = new SnapshotCompiler(configFile.toString(), registry).compile(spec, 1);
         SnapshotHolder holder = new SnapshotHolder(snapshot);
         Transport transport = Transport.detect();
         if (transport.name().equals("epoll")) {
@@ -70,7 +77,7 @@ public final class GatehouseInstance implements AutoCloseable {
         LOG.info("gatehouse {} started: {} listeners, {} routes, {} upstreams, {} services (config revision 1)",
                 Version.current(), spec.listeners().size(), spec.routes().size(), spec.upstreams().size(),
                 spec.services().size());
-        return new GatehouseInstance(configFile, holder, server, accessLog);
+        return new GatehouseInstance(configFile, holder, server, accessLog, registry);
     }
 
     /**
@@ -84,13 +91,15 @@ public final class GatehouseInstance implements AutoCloseable {
             Snapshot current = holder.current();
             try {
                 GatewaySpec spec = loader.load(configFile);
-                Snapshot next = new SnapshotCompiler(configFile.toString()).compile(spec, current.revision() + 1);
+                Snapshot next = new SnapshotCompiler(configFile.toString(), registry).compile(spec,
+                        current.revision() + 1);
                 if (!spec.listeners().stream().map(l -> l.name() + "@" + l.address())
                         .toList().equals(current.listeners().stream().map(l -> l.name() + "@" + l.address()).toList())) {
                     LOG.warn("reload: listener names and addresses take effect after a restart; limits apply to new "
                             + "connections now");
                 }
                 holder.swap(next);
+                registry.retain(next.endpointStates());
                 LOG.info("reload: config revision {} active ({} routes)", next.revision(), spec.routes().size());
                 return true;
             } catch (ConfigException e) {
@@ -105,6 +114,12 @@ public final class GatehouseInstance implements AutoCloseable {
 
     public Snapshot snapshot() {
         return holder.current();
+    }
+
+    /** The health of every target of an upstream (for the Admin API); empty for an unknown upstream. */
+    public List<UpstreamGroup.TargetHealth> upstreamHealth(String upstream) {
+        UpstreamGroup group = holder.current().upstreams().get(upstream);
+        return group == null ? List.of() : group.health();
     }
 
     public int port(String listener) {

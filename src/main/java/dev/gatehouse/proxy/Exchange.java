@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.config.model.HashKeySpec;
 import dev.gatehouse.routing.RoutableRequest;
 import dev.gatehouse.runtime.RouteEntry;
 import dev.gatehouse.runtime.Snapshot;
@@ -50,6 +51,8 @@ final class Exchange implements RoutableRequest {
     int upstreamAttempts;
     long upstreamStartNanos;
     long upstreamHeadNanos;
+    /** Seconds for a {@code Retry-After} header on a local reply, or 0 for none. */
+    long retryAfterSeconds;
 
     Exchange(Snapshot snapshot, HttpRequest request, String clientIp) {
         this.snapshot = snapshot;
@@ -108,6 +111,30 @@ final class Exchange implements RoutableRequest {
                 break;
             }
             i = amp + 1;
+        }
+        return null;
+    }
+
+    /** The value of a consistent-hash key source in this request, or null when the request lacks it. */
+    @Nullable String hashKey(HashKeySpec key) {
+        return switch (key.source()) {
+            case IP -> clientIp;
+            case PATH -> path;
+            case HEADER -> header(key.name());
+            case QUERY -> queryParam(key.name());
+            case COOKIE -> cookie(key.name());
+        };
+    }
+
+    /** A cookie's value from the {@code Cookie} header, or null. */
+    @Nullable String cookie(String name) {
+        for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
+            for (String pair : header.split(";")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0 && pair.substring(0, eq).trim().equals(name)) {
+                    return pair.substring(eq + 1).trim();
+                }
+            }
         }
         return null;
     }

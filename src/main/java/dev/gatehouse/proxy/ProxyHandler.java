@@ -387,6 +387,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             closeAfterResponse = true;
         }
         var response = LocalReply.json(ctx.alloc(), status, code, message, ex.requestId, close);
+        if (ex.retryAfterSeconds > 0) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, ex.retryAfterSeconds);
+        }
         ex.bytesSent = response.content().readableBytes();
         if (ex.head) {
             response.content().clear();

@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.upstream.AttemptOutcome;
 import dev.gatehouse.upstream.ConnectionPool;
 import dev.gatehouse.upstream.Endpoint;
 import dev.gatehouse.upstream.PickContext;
@@ -49,6 +50,8 @@ final class UpstreamRelay implements UpstreamListener {
     private boolean replaying;
     private boolean upstreamKeepAlive;
     private @Nullable ScheduledFuture<?> timer;
+    /** The endpoint whose in-flight count this exchange's current attempt holds. */
+    private @Nullable Endpoint inFlightOn;
 
     UpstreamRelay(ProxyHandler downstream, ConnectionPool pool) {
         this.downstream = downstream;
@@ -67,9 +70,21 @@ final class UpstreamRelay implements UpstreamListener {
         this.bodyStreamed = false;
         this.skippingInterim = false;
         this.replaying = false;
-        Endpoint endpoint = ex.route.service().group().pick(PickContext.FIRST);
+        UpstreamGroup group = ex.route.service().group();
+        PickContext pick = PickContext.FIRST;
+        if (group.hashOn() != null) {
+            String key = ex.hashKey(group.hashOn());
+            pick = new PickContext(null, 1, key != null ? key : ex.hashKey(group.hashFallback()));
+        }
+        Endpoint endpoint = group.pick(pick);
         if (endpoint == null) {
-            fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no_upstream_targets", "the upstream has no targets");
+            if (group.endpoints().isEmpty()) {
+                fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no_upstream_targets", "the upstream has no targets");
+            } else {
+                ex.retryAfterSeconds = group.retryAfterSeconds();
+                fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no_healthy_upstream",
+                        "no target of upstream '" + group.name() + "' is healthy");
+            }
             return;
         }
         HeaderRules.toUpstream(upstreamHead.headers(), chunked, ex.clientIp, trustedClient,
@@ -81,6 +96,8 @@ final class UpstreamRelay implements UpstreamListener {
         Exchange ex = exchange;
         ex.endpoint = endpoint;
         ex.upstreamAttempts++;
+        endpoint.state().requestStarted();
+        inFlightOn = endpoint;
         if (ex.upstreamStartNanos == 0) {
             ex.upstreamStartNanos = System.nanoTime();
         }
@@ -105,6 +122,7 @@ final class UpstreamRelay implements UpstreamListener {
         }
         connecting = null;
         if (!f.isSuccess()) {
+            report(AttemptOutcome.LOCAL_FAILURE);
             Throwable cause = f.cause();
             if (cause instanceof ConnectTimeoutException) {
                 fail(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_connect_timeout",
@@ -190,6 +208,7 @@ final class UpstreamRelay implements UpstreamListener {
         }
         if (msg.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
+            report(AttemptOutcome.LOCAL_FAILURE);
             upstreamBroken(HttpResponseStatus.BAD_GATEWAY, "upstream_invalid_response",
                     "the upstream sent an invalid response");
             return;
@@ -203,6 +222,7 @@ final class UpstreamRelay implements UpstreamListener {
                 return;
             }
             ex.upstreamHeadNanos = System.nanoTime();
+            report(AttemptOutcome.ofStatus(code));
             upstreamKeepAlive = HttpUtil.isKeepAlive(response);
             downstream.writeResponseHead(response);
             if (!(msg instanceof HttpContent)) {
@@ -227,6 +247,7 @@ final class UpstreamRelay implements UpstreamListener {
 
     private void responseComplete(Exchange ex) {
         cancelTimer();
+        endAttempt();
         UpstreamConnection c = connection;
         connection = null;
         exchange = null;
@@ -271,12 +292,30 @@ final class UpstreamRelay implements UpstreamListener {
                 && idempotent(ex.method)) {
             // A keep-alive connection the upstream had closed: replay the request once on a fresh connection.
             cancelTimer();
+            endAttempt();
             replaying = true;
             attempt(ex.endpoint, false);
             return;
         }
+        report(AttemptOutcome.LOCAL_FAILURE);
         upstreamBroken(HttpResponseStatus.BAD_GATEWAY, "upstream_closed",
                 "the upstream closed the connection before a complete response");
+    }
+
+    /** Tells the upstream's passive health checks how the current attempt went. */
+    private void report(AttemptOutcome outcome) {
+        Exchange ex = exchange;
+        if (ex != null && ex.endpoint != null) {
+            ex.route.service().group().report(ex.endpoint, outcome);
+        }
+    }
+
+    private void endAttempt() {
+        Endpoint e = inFlightOn;
+        if (e != null) {
+            inFlightOn = null;
+            e.state().requestEnded();
+        }
     }
 
     private static boolean idempotent(String method) {
@@ -308,6 +347,7 @@ final class UpstreamRelay implements UpstreamListener {
     /** Forgets the current exchange: closes its upstream connection and drops queued body chunks. */
     void abort() {
         cancelTimer();
+        endAttempt();
         exchange = null;
         connecting = null;
         UpstreamConnection c = connection;
@@ -366,6 +406,7 @@ final class UpstreamRelay implements UpstreamListener {
         if (readSince != 0) {
             long left = readSince + readTimeout - now;
             if (left <= 0) {
+                report(AttemptOutcome.LOCAL_FAILURE);
                 upstreamBroken(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_read_timeout",
                         "the upstream did not answer within read_timeout");
                 return;
@@ -376,6 +417,7 @@ final class UpstreamRelay implements UpstreamListener {
         if (unwritableSince != 0) {
             long left = unwritableSince + writeTimeout - now;
             if (left <= 0) {
+                report(AttemptOutcome.LOCAL_FAILURE);
                 upstreamBroken(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_write_timeout",
                         "the upstream did not accept the request within write_timeout");
                 return;

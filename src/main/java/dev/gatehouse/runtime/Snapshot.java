@@ -9,6 +9,9 @@ import dev.gatehouse.upstream.UpstreamGroup;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
+import dev.gatehouse.upstream.EndpointState;
 
 /**
  * One immutable, compiled configuration. Requests read it without locks; a reload builds a new one and swaps
@@ -35,6 +38,13 @@ public record Snapshot(
 
     public List<ListenerSpec> listeners() {
         return spec.listeners();
+    }
+
+    /** The state objects of every target this snapshot routes to. */
+    public Set<EndpointState> endpointStates() {
+        Set<EndpointState> out = new HashSet<>();
+        upstreams.values().forEach(g -> g.endpoints().forEach(e -> out.add(e.state())));
+        return out;
     }
 
     /** True when {@code peer} may set {@code X-Forwarded-*} headers that are kept. */

@@ -12,7 +12,15 @@ import dev.gatehouse.config.model.TargetSpec;
 import dev.gatehouse.config.model.UpstreamSpec;
 import dev.gatehouse.routing.RouteDefinition;
 import dev.gatehouse.routing.Router;
+import dev.gatehouse.config.model.BalancingAlgorithm;
+import dev.gatehouse.config.model.HashKeySpec;
 import dev.gatehouse.upstream.Balancer;
+import dev.gatehouse.upstream.ConsistentHashBalancer;
+import dev.gatehouse.upstream.EndpointRegistry;
+import dev.gatehouse.upstream.HealthPolicy;
+import dev.gatehouse.upstream.LeastConnectionsBalancer;
+import dev.gatehouse.upstream.LeastRequestBalancer;
+import dev.gatehouse.upstream.RandomBalancer;
 import dev.gatehouse.upstream.Endpoint;
 import dev.gatehouse.upstream.RoundRobinBalancer;
 import dev.gatehouse.upstream.UpstreamGroup;
@@ -31,10 +39,15 @@ import java.util.Map;
 public final class SnapshotCompiler {
 
     private final String source;
+    private final EndpointRegistry registry;
 
-    /** @param source the name compile errors carry (the file) */
-    public SnapshotCompiler(String source) {
+    /**
+     * @param source the name compile errors carry (the file)
+     * @param registry target state shared with earlier and later snapshots
+     */
+    public SnapshotCompiler(String source, EndpointRegistry registry) {
         this.source = source;
+        this.registry = registry;
     }
 
     public Snapshot compile(GatewaySpec spec, long revision) throws ConfigException {
@@ -50,14 +63,22 @@ public final class SnapshotCompiler {
                     errors.add(new ConfigError(source, 0, "upstreams[" + u + "].targets[" + t + "].address",
                             "cannot resolve host '" + ts.address().host() + "'"));
                 }
-                endpoints.add(new Endpoint(t, address, ts.address().toString(), ts.weight()));
+                String authority = ts.address().toString();
+                endpoints.add(new Endpoint(t, address, authority, ts.weight(), ts.backup(),
+                        registry.state(us.name(), authority)));
             }
             Balancer balancer = switch (us.algorithm()) {
                 case ROUND_ROBIN -> new RoundRobinBalancer();
                 case WEIGHTED_ROUND_ROBIN -> new WeightedRoundRobinBalancer(endpoints.size());
+                case LEAST_CONNECTIONS -> new LeastConnectionsBalancer();
+                case LEAST_REQUEST -> new LeastRequestBalancer();
+                case CONSISTENT_HASH -> new ConsistentHashBalancer(endpoints);
+                case RANDOM -> new RandomBalancer();
             };
             groups.put(us.name(), new UpstreamGroup(us.name(), endpoints, balancer,
-                    us.keepalive().maxIdlePerTarget(), us.keepalive().idleTimeout()));
+                    us.keepalive().maxIdlePerTarget(), us.keepalive().idleTimeout(), healthPolicy(us),
+                    us.algorithm() == BalancingAlgorithm.CONSISTENT_HASH ? us.hashOn() : null, us.hashFallback(),
+                    registry));
         }
 
         Map<String, UpstreamService> services = new HashMap<>();
@@ -70,10 +91,14 @@ public final class SnapshotCompiler {
                     errors.add(new ConfigError(source, 0, "services[" + s + "].url",
                             "cannot resolve host '" + ss.url().address().host() + "'"));
                 }
-                Endpoint only = new Endpoint(0, address, hostHeader(ss.url().address().host(),
-                        ss.url().address().port()), 1);
-                group = new UpstreamGroup("service:" + ss.name(), List.of(only), new RoundRobinBalancer(),
-                        KeepaliveSpec.DEFAULTS.maxIdlePerTarget(), KeepaliveSpec.DEFAULTS.idleTimeout());
+                String groupName = "service:" + ss.name();
+                String authority = hostHeader(ss.url().address().host(), ss.url().address().port());
+                Endpoint only = new Endpoint(0, address, authority, 1, false, registry.state(groupName, authority));
+                group = new UpstreamGroup(groupName, List.of(only), new RoundRobinBalancer(),
+                        KeepaliveSpec.DEFAULTS.maxIdlePerTarget(), KeepaliveSpec.DEFAULTS.idleTimeout(),
+                        HealthPolicy.NONE, null, HashKeySpec.IP, registry);
+                // a service URL is an implicit upstream of one target, listed under its own name
+                groups.put(groupName, group);
             } else {
                 group = groups.get(ss.upstream());
             }
@@ -97,6 +122,17 @@ public final class SnapshotCompiler {
             limits.put(l.name(), l.limits());
         }
         return new Snapshot(revision, spec, Router.compile(definitions), groups, limits);
+    }
+
+    private static HealthPolicy healthPolicy(UpstreamSpec us) {
+        UpstreamSpec.PassiveSpec passive = us.healthChecks().passive();
+        UpstreamSpec.OutlierSpec outlier = us.healthChecks().outlier();
+        boolean failFast = us.onAllUnhealthy() == UpstreamSpec.OnAllUnhealthy.FAIL;
+        return new HealthPolicy(passive.maxFails(), passive.failTimeout().toNanos(), outlier != null,
+                outlier == null ? 0 : outlier.consecutive5xx(),
+                outlier == null ? 0 : outlier.consecutiveGatewayErrors(),
+                outlier == null ? 0 : outlier.baseEjectionTime().toNanos(),
+                outlier == null ? 100 : outlier.maxEjectionPercent(), failFast);
     }
 
     /** The Host header for a service URL: the port is left out when it is the scheme's default. */

@@ -1,23 +1,195 @@
 package dev.gatehouse.upstream;
 
+import dev.gatehouse.config.model.HashKeySpec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The endpoints of one upstream, its balancer and its keep-alive policy. Immutable but for balancer state.
- *
- * @param maxIdlePerTarget idle connections kept per target and per event loop
- * @param idleTimeout how long an idle connection is kept
+ * The targets of one upstream with their balancer, keep-alive policy and health rules. Immutable apart from
+ * the balancer's state and a cache of which targets are available, recomputed when health changes or an
+ * ejection runs out. Shared by all event loops.
  */
-public record UpstreamGroup(String name, List<Endpoint> endpoints, Balancer balancer, int maxIdlePerTarget,
-        Duration idleTimeout) {
+public final class UpstreamGroup {
 
-    public UpstreamGroup {
-        endpoints = List.copyOf(endpoints);
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamGroup.class);
+    private static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(3600);
+
+    private final String name;
+    private final List<Endpoint> endpoints;
+    private final Balancer balancer;
+    private final int maxIdlePerTarget;
+    private final Duration idleTimeout;
+    private final HealthPolicy health;
+    private final @Nullable HashKeySpec hashOn;
+    private final HashKeySpec hashFallback;
+    private final EndpointRegistry registry;
+    private volatile Availability availability = new Availability(-1, 0, List.of());
+
+    /** The targets that may take requests now, valid until the health version moves or an ejection ends. */
+    private record Availability(long version, long validUntilNanos, List<Endpoint> endpoints) {
     }
 
+    /**
+     * @param hashOn the consistent-hash key, or null when the balancer does not hash
+     */
+    public UpstreamGroup(String name, List<Endpoint> endpoints, Balancer balancer, int maxIdlePerTarget,
+            Duration idleTimeout, HealthPolicy health, @Nullable HashKeySpec hashOn, HashKeySpec hashFallback,
+            EndpointRegistry registry) {
+        this.name = name;
+        this.endpoints = List.copyOf(endpoints);
+        this.balancer = balancer;
+        this.maxIdlePerTarget = maxIdlePerTarget;
+        this.idleTimeout = idleTimeout;
+        this.health = health;
+        this.hashOn = hashOn;
+        this.hashFallback = hashFallback;
+        this.registry = registry;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<Endpoint> endpoints() {
+        return endpoints;
+    }
+
+    public int maxIdlePerTarget() {
+        return maxIdlePerTarget;
+    }
+
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** The consistent-hash key source, or null when this upstream does not hash. */
+    public @Nullable HashKeySpec hashOn() {
+        return hashOn;
+    }
+
+    public HashKeySpec hashFallback() {
+        return hashFallback;
+    }
+
+    /**
+     * Chooses a target among the available ones: healthy primaries, else healthy backups, else (with
+     * {@code on_all_unhealthy: ignore-health}) every primary.
+     *
+     * @return null when no target can take the request
+     */
     public @Nullable Endpoint pick(PickContext context) {
-        return endpoints.isEmpty() ? null : balancer.pick(endpoints, context);
+        long now = System.nanoTime();
+        Availability a = availability;
+        if (a.version != registry.healthVersion() || now - a.validUntilNanos >= 0) {
+            a = recompute(now);
+        }
+        List<Endpoint> candidates = a.endpoints;
+        return candidates.isEmpty() ? null : balancer.pick(candidates, context);
+    }
+
+    private Availability recompute(long now) {
+        long version = registry.healthVersion();
+        long nextChange = now + RECHECK_NANOS;
+        List<Endpoint> primaries = new ArrayList<>();
+        List<Endpoint> backups = new ArrayList<>();
+        for (Endpoint e : endpoints) {
+            EndpointState s = e.state();
+            if (!s.available(now)) {
+                long until = s.ejectedUntilNanos();
+                if (until - nextChange < 0) {
+                    nextChange = until;
+                }
+                continue;
+            }
+            if (s.clearExpiredEjection(now)) {
+                LOG.info("upstream '{}' target {}: ejected -> healthy (ejection time over)", name, e.authority());
+            }
+            (e.backup() ? backups : primaries).add(e);
+        }
+        List<Endpoint> chosen;
+        if (!primaries.isEmpty()) {
+            chosen = primaries;
+        } else if (!backups.isEmpty()) {
+            chosen = backups;
+        } else if (health.failFast()) {
+            chosen = List.of();
+        } else {
+            chosen = endpoints.stream().filter(e -> !e.backup()).toList();
+            if (chosen.isEmpty()) {
+                chosen = endpoints;
+            }
+        }
+        Availability a = new Availability(version, nextChange, List.copyOf(chosen));
+        availability = a;
+        return a;
+    }
+
+    /** Counts how an attempt on {@code endpoint} ended; may take the target out of rotation. */
+    public void report(Endpoint endpoint, AttemptOutcome outcome) {
+        if (health.maxFails() == 0 && !health.outlier()) {
+            return;
+        }
+        long now = System.nanoTime();
+        EndpointState.EjectionCause cause = endpoint.state().record(outcome, health, now);
+        if (cause == null) {
+            return;
+        }
+        if (cause != EndpointState.EjectionCause.MAX_FAILS && !ejectionAllowed(now)) {
+            LOG.warn("upstream '{}' target {}: would be ejected ({}) but max_ejection_percent {}% is reached", name,
+                    endpoint.authority(), cause.text, health.maxEjectionPercent());
+            return;
+        }
+        long duration = endpoint.state().eject(cause, health, now);
+        registry.healthChanged();
+        LOG.warn("upstream '{}' target {}: healthy -> ejected for {} ms ({})", name, endpoint.authority(),
+                TimeUnit.NANOSECONDS.toMillis(duration), cause.text);
+    }
+
+    /** Envoy's rule: at most max_ejection_percent of the targets out at once, but one may always go. */
+    private boolean ejectionAllowed(long now) {
+        int ejected = 0;
+        for (Endpoint e : endpoints) {
+            if (!e.state().available(now)) {
+                ejected++;
+            }
+        }
+        return ejected == 0 || (ejected + 1) * 100 <= health.maxEjectionPercent() * endpoints.size();
+    }
+
+    /** Seconds until the first ejected target returns (at least 1), for {@code Retry-After}. */
+    public long retryAfterSeconds() {
+        long now = System.nanoTime();
+        long soonest = Long.MAX_VALUE;
+        for (Endpoint e : endpoints) {
+            long until = e.state().ejectedUntilNanos();
+            if (until != 0 && until - now > 0) {
+                soonest = Math.min(soonest, until - now);
+            }
+        }
+        return soonest == Long.MAX_VALUE ? 1 : Math.max(1, TimeUnit.NANOSECONDS.toSeconds(soonest + 999_999_999));
+    }
+
+    /** One target's state, for operators (the Admin API publishes it). */
+    public record TargetHealth(String address, int weight, boolean backup, boolean available, int inFlight,
+            int ejections, String lastEjectionReason, long ejectedForMillis) {
+    }
+
+    /** The state of every target now. */
+    public List<TargetHealth> health() {
+        long now = System.nanoTime();
+        List<TargetHealth> out = new ArrayList<>();
+        for (Endpoint e : endpoints) {
+            EndpointState s = e.state();
+            long until = s.ejectedUntilNanos();
+            long left = until != 0 && until - now > 0 ? TimeUnit.NANOSECONDS.toMillis(until - now) : 0;
+            out.add(new TargetHealth(e.authority(), e.weight(), e.backup(), s.available(now), s.inFlight(),
+                    s.ejections(), s.ejectionReason(), left));
+        }
+        return out;
     }
 }

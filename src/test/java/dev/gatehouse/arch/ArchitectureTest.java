@@ -50,8 +50,9 @@ class ArchitectureTest {
     }
 
     @Test
-    void upstreamDependsOnlyOnNettyAndObserve() {
-        onlyDependsOn("upstream", NULLNESS, NETTY, "dev.gatehouse.observe..");
+    void upstreamDependsOnlyOnNettyObserveAndConfigValues() {
+        onlyDependsOn("upstream", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.observe..",
+                "dev.gatehouse.config.model..");
     }
 
     @Test

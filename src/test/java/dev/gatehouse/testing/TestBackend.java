@@ -77,6 +77,11 @@ public final class TestBackend implements AutoCloseable {
 
     /** Serves {@code path} (and below) with {@code handler}; the request is recorded first. */
     public TestBackend handle(String path, HttpHandler handler) {
+        try {
+            server.removeContext(path);
+        } catch (IllegalArgumentException notThere) {
+            // no handler for this path yet
+        }
         server.createContext(path, exchange -> {
             record(exchange, -1);
             handler.handle(exchange);

@@ -5,6 +5,7 @@ import dev.gatehouse.config.model.ConfigException;
 import dev.gatehouse.config.model.GatewaySpec;
 import dev.gatehouse.config.source.YamlConfigLoader;
 import dev.gatehouse.runtime.SnapshotCompiler;
+import dev.gatehouse.upstream.EndpointRegistry;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,7 +22,7 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         try {
             GatewaySpec spec = new YamlConfigLoader().load(config);
-            new SnapshotCompiler(config.toString()).compile(spec, 1);
+            new SnapshotCompiler(config.toString(), new EndpointRegistry()).compile(spec, 1);
             System.out.println(config + ": valid (" + spec.listeners().size() + " listeners, " + spec.routes().size()
                     + " routes, " + spec.services().size() + " services, " + spec.upstreams().size() + " upstreams)");
             return 0;

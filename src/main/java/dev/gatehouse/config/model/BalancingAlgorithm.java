@@ -7,7 +7,11 @@ import org.jspecify.annotations.Nullable;
 /** The {@code upstreams[].algorithm} values. */
 public enum BalancingAlgorithm {
     ROUND_ROBIN("round-robin"),
-    WEIGHTED_ROUND_ROBIN("weighted-round-robin");
+    WEIGHTED_ROUND_ROBIN("weighted-round-robin"),
+    LEAST_CONNECTIONS("least-connections"),
+    LEAST_REQUEST("least-request"),
+    CONSISTENT_HASH("consistent-hash"),
+    RANDOM("random");
 
     private final String configName;
 

@@ -141,12 +141,29 @@ public final class SpecBinder {
         }
         List<TargetSpec> targets = o.list("targets", true, this::target);
         KeepaliveSpec keepalive = o.object("keepalive", KeepaliveSpec.DEFAULTS, this::keepalive);
+        HashKeySpec hashOn = o.hashKey("hash_on", HashKeySpec.IP);
+        HashKeySpec hashFallback = o.hashKey("hash_fallback", HashKeySpec.IP);
+        UpstreamSpec.HealthChecksSpec health = o.object("health_checks", UpstreamSpec.HealthChecksSpec.DEFAULTS,
+                this::healthChecks);
+        UpstreamSpec.OnAllUnhealthy onAll = UpstreamSpec.OnAllUnhealthy.IGNORE_HEALTH;
+        String onAllText = o.string("on_all_unhealthy", null);
+        if (onAllText != null) {
+            switch (onAllText) {
+                case "fail" -> onAll = UpstreamSpec.OnAllUnhealthy.FAIL;
+                case "ignore-health" -> onAll = UpstreamSpec.OnAllUnhealthy.IGNORE_HEALTH;
+                default -> o.error("on_all_unhealthy", "'" + onAllText + "' (expected: fail | ignore-health)");
+            }
+        }
         o.finish();
         if (name == null) {
             return null;
         }
+        if (o.has("hash_on") && algorithm != BalancingAlgorithm.CONSISTENT_HASH) {
+            o.error("hash_on", "only applies to algorithm: consistent-hash (this upstream uses "
+                    + algorithm.configName() + ")");
+        }
         unique(o, "targets", names(targets, t -> t.address().toString()));
-        return new UpstreamSpec(name, algorithm, targets, keepalive);
+        return new UpstreamSpec(name, algorithm, targets, keepalive, hashOn, hashFallback, health, onAll);
     }
 
     private @Nullable TargetSpec target(ConfigNode node, String path) {
@@ -156,8 +173,44 @@ public final class SpecBinder {
         }
         HostPort address = o.address("address", true, false);
         int weight = o.integer("weight", 1, 1, 10_000);
+        boolean backup = o.bool("backup", false);
         o.finish();
-        return address == null ? null : new TargetSpec(address, weight);
+        return address == null ? null : new TargetSpec(address, weight, backup);
+    }
+
+    private UpstreamSpec.@Nullable HealthChecksSpec healthChecks(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        UpstreamSpec.PassiveSpec passive = o.object("passive", UpstreamSpec.PassiveSpec.OFF, this::passive);
+        UpstreamSpec.OutlierSpec outlier = o.object("outlier", null, this::outlier);
+        o.finish();
+        return new UpstreamSpec.HealthChecksSpec(passive, outlier);
+    }
+
+    private UpstreamSpec.@Nullable PassiveSpec passive(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        int maxFails = o.integer("max_fails", 1, 0, 1000);
+        Duration failTimeout = o.duration("fail_timeout", Duration.ofSeconds(10), false);
+        o.finish();
+        return new UpstreamSpec.PassiveSpec(maxFails, failTimeout);
+    }
+
+    private UpstreamSpec.@Nullable OutlierSpec outlier(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        int c5xx = o.integer("consecutive_5xx", 5, 0, 1000);
+        int gateway = o.integer("consecutive_gateway_errors", 5, 0, 1000);
+        Duration base = o.duration("base_ejection_time", Duration.ofSeconds(30), false);
+        int percent = o.integer("max_ejection_percent", 10, 0, 100);
+        o.finish();
+        return new UpstreamSpec.OutlierSpec(c5xx, gateway, base, percent);
     }
 
     private @Nullable KeepaliveSpec keepalive(ConfigNode node, String path) {
@@ -476,6 +529,20 @@ public final class SpecBinder {
             return v;
         }
 
+        HashKeySpec hashKey(String key, HashKeySpec dflt) {
+            String v = string(key, null);
+            if (v == null) {
+                return dflt;
+            }
+            HashKeySpec parsed = HashKeySpec.parse(v);
+            if (parsed == null) {
+                error(key, "'" + v + "' is not a hash key (expected: ip | path | header:NAME | cookie:NAME | "
+                        + "query:NAME)");
+                return dflt;
+            }
+            return parsed;
+        }
+
         @Nullable HostPort address(String key, boolean required, boolean portZeroAllowed) {
             String v = string(key, null);
             if (v == null) {
@@ -589,7 +656,7 @@ public final class SpecBinder {
             return list(key, false, SpecBinder.this::scalar);
         }
 
-        <T> T object(String key, T dflt, Reader<T> reader) {
+        <T> @Nullable T object(String key, @Nullable T dflt, Reader<T> reader) {
             ConfigNode n = get(key);
             if (n == null) {
                 return dflt;

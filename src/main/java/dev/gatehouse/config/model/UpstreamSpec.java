@@ -1,11 +1,52 @@
 package dev.gatehouse.config.model;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
-/** A named group of targets with a balancing algorithm and a keep-alive pool policy. */
-public record UpstreamSpec(String name, BalancingAlgorithm algorithm, List<TargetSpec> targets, KeepaliveSpec keepalive) {
+/**
+ * A named group of targets with a balancing algorithm, a keep-alive pool policy and health rules.
+ *
+ * @param hashOn the consistent-hash key, used by {@code consistent-hash}
+ * @param hashFallback the key used when {@code hashOn} is absent from a request
+ * @param onAllUnhealthy what to do when no target is healthy
+ */
+public record UpstreamSpec(
+        String name,
+        BalancingAlgorithm algorithm,
+        List<TargetSpec> targets,
+        KeepaliveSpec keepalive,
+        HashKeySpec hashOn,
+        HashKeySpec hashFallback,
+        HealthChecksSpec healthChecks,
+        OnAllUnhealthy onAllUnhealthy) {
 
     public UpstreamSpec {
         targets = List.copyOf(targets);
+    }
+
+    /** {@code on_all_unhealthy}: answer 503 at once, or try the unhealthy targets anyway. */
+    public enum OnAllUnhealthy { FAIL, IGNORE_HEALTH }
+
+    /** {@code health_checks}: passive rules (nginx's max_fails) and outlier detection (Envoy's). */
+    public record HealthChecksSpec(PassiveSpec passive, @Nullable OutlierSpec outlier) {
+        public static final HealthChecksSpec DEFAULTS = new HealthChecksSpec(PassiveSpec.OFF, null);
+    }
+
+    /**
+     * nginx's {@code max_fails}/{@code fail_timeout}: {@code maxFails} failed attempts within {@code failTimeout}
+     * take a target out for {@code failTimeout}; 0 turns it off.
+     */
+    public record PassiveSpec(int maxFails, java.time.Duration failTimeout) {
+        public static final PassiveSpec OFF = new PassiveSpec(0, java.time.Duration.ofSeconds(10));
+    }
+
+    /**
+     * Envoy's outlier detection: a target answering {@code consecutive5xx} 5xx responses, or
+     * {@code consecutiveGatewayErrors} gateway errors (502, 503, 504, connect failures, timeouts) in a row is
+     * ejected for {@code baseEjectionTime} times the number of its ejections so far, while at most
+     * {@code maxEjectionPercent} of the targets are ejected.
+     */
+    public record OutlierSpec(int consecutive5xx, int consecutiveGatewayErrors, java.time.Duration baseEjectionTime,
+            int maxEjectionPercent) {
     }
 }
