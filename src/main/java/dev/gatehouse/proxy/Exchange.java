@@ -53,6 +53,8 @@ final class Exchange implements RoutableRequest {
     long upstreamHeadNanos;
     /** Seconds for a {@code Retry-After} header on a local reply, or 0 for none. */
     long retryAfterSeconds;
+    /** The circuit breaker that refused this request, for the {@code x-gatehouse-overflow} header; or null. */
+    @Nullable String overflow;
 
     Exchange(Snapshot snapshot, HttpRequest request, String clientIp) {
         this.snapshot = snapshot;

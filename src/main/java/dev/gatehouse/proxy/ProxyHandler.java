@@ -7,6 +7,7 @@ import dev.gatehouse.runtime.Snapshot;
 import dev.gatehouse.observe.AccessLog;
 import dev.gatehouse.observe.AccessLogEntry;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -45,6 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     public static final String NAME = "proxy";
+    /** Names the circuit breaker that refused a request (Envoy says x-envoy-overloaded). */
+    static final String OVERFLOW_HEADER = "x-gatehouse-overflow";
     private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
 
     private final ProxyContext context;
@@ -309,6 +312,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
+    Channel channel() {
+        return ctx.channel();
+    }
+
     boolean clientWritable() {
         return ctx.channel().isWritable();
     }
@@ -389,6 +396,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         var response = LocalReply.json(ctx.alloc(), status, code, message, ex.requestId, close);
         if (ex.retryAfterSeconds > 0) {
             response.headers().set(HttpHeaderNames.RETRY_AFTER, ex.retryAfterSeconds);
+        }
+        if (ex.overflow != null) {
+            response.headers().set(OVERFLOW_HEADER, ex.overflow);
         }
         ex.bytesSent = response.content().readableBytes();
         if (ex.head) {

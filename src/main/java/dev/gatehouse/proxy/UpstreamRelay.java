@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.config.model.RetrySpec;
 import dev.gatehouse.upstream.AttemptOutcome;
 import dev.gatehouse.upstream.ConnectionPool;
 import dev.gatehouse.upstream.Endpoint;
@@ -10,9 +11,9 @@ import dev.gatehouse.upstream.UpstreamListener;
 import dev.gatehouse.upstream.UpstreamService;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -29,28 +30,34 @@ import org.jspecify.annotations.Nullable;
 /**
  * The upstream side of a client connection's current exchange: picks a target, takes a connection from this
  * loop's pool (or opens one), streams the request up and the response down with back-pressure, enforces the
- * service's read and write timeouts, and maps upstream failures to local replies. One per client connection,
- * reused by its successive exchanges; confined to the connection's event loop.
+ * service's timeouts, retries failed tries under the route's policy, and maps upstream failures to local
+ * replies. One per client connection, reused by its successive exchanges; confined to the connection's loop.
  */
 final class UpstreamRelay implements UpstreamListener {
 
     private final ProxyHandler downstream;
     private final ConnectionPool pool;
-    private final ChannelFutureListener onConnect = this::connected;
+    private final RetryState retry = new RetryState();
 
     private @Nullable Exchange exchange;
     private @Nullable HttpRequest head;
+    private boolean preserveHost;
+    private @Nullable String hashKey;
+    private @Nullable UpstreamGroup admittedBy;
+    private boolean holdsRetrySlot;
     private @Nullable UpstreamConnection connection;
     private @Nullable ChannelFuture connecting;
     private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
-    /** Body bytes (or trailers) were written upstream: the request can no longer be replayed. */
+    /** Body bytes (or trailers) were written upstream on some try. */
     private boolean bodyStreamed;
     private boolean skippingInterim;
-    /** The head is sent again on a fresh connection, so the end of a completed request must be too. */
-    private boolean replaying;
+    /** An earlier try of this exchange wrote to its connection: a new try must send all of that again. */
+    private boolean sentBefore;
     private boolean upstreamKeepAlive;
+    private long tryStartNanos;
+    private boolean headReceived;
     private @Nullable ScheduledFuture<?> timer;
-    /** The endpoint whose in-flight count this exchange's current attempt holds. */
+    /** The endpoint whose in-flight count the current try holds. */
     private @Nullable Endpoint inFlightOn;
 
     UpstreamRelay(ProxyHandler downstream, ConnectionPool pool) {
@@ -59,7 +66,8 @@ final class UpstreamRelay implements UpstreamListener {
     }
 
     /**
-     * Starts the exchange's upstream side: picks a target, rewrites the head's headers for it and sends it.
+     * Starts the exchange's upstream side: admits it under the upstream's circuit breakers, picks a target,
+     * rewrites the head's headers and sends it.
      *
      * @param preservedHost the client's Host when the route preserves it, else null (the target's is sent)
      */
@@ -67,29 +75,47 @@ final class UpstreamRelay implements UpstreamListener {
             @Nullable String preservedHost, int listenerPort) {
         this.exchange = ex;
         this.head = upstreamHead;
+        this.preserveHost = preservedHost != null;
         this.bodyStreamed = false;
         this.skippingInterim = false;
-        this.replaying = false;
+        this.sentBefore = false;
+        this.hashKey = null;
+        retry.reset(ex.route.retries(), ex.method);
         UpstreamGroup group = ex.route.service().group();
-        PickContext pick = PickContext.FIRST;
+        String overflow = group.admitRequest();
+        if (overflow != null) {
+            overflow(ex, overflow);
+            return;
+        }
+        admittedBy = group;
         if (group.hashOn() != null) {
             String key = ex.hashKey(group.hashOn());
-            pick = new PickContext(null, 1, key != null ? key : ex.hashKey(group.hashFallback()));
+            hashKey = key != null ? key : ex.hashKey(group.hashFallback());
         }
-        Endpoint endpoint = group.pick(pick);
+        Endpoint endpoint = group.pick(hashKey == null ? PickContext.FIRST : new PickContext(null, 1, hashKey));
         if (endpoint == null) {
-            if (group.endpoints().isEmpty()) {
-                fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no_upstream_targets", "the upstream has no targets");
-            } else {
-                ex.retryAfterSeconds = group.retryAfterSeconds();
-                fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no_healthy_upstream",
-                        "no target of upstream '" + group.name() + "' is healthy");
-            }
+            noTarget(ex, group);
             return;
         }
         HeaderRules.toUpstream(upstreamHead.headers(), chunked, ex.clientIp, trustedClient,
                 preservedHost != null ? preservedHost : endpoint.authority(), listenerPort, ex.requestId);
         attempt(endpoint, true);
+    }
+
+    private void noTarget(Exchange ex, UpstreamGroup group) {
+        if (group.endpoints().isEmpty()) {
+            fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no_upstream_targets", "the upstream has no targets");
+        } else {
+            ex.retryAfterSeconds = group.retryAfterSeconds();
+            fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no_healthy_upstream",
+                    "no target of upstream '" + group.name() + "' is healthy");
+        }
+    }
+
+    private void overflow(Exchange ex, String limit) {
+        ex.overflow = limit;
+        fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream_overflow",
+                "the upstream's " + limit + " circuit breaker is open");
     }
 
     private void attempt(Endpoint endpoint, boolean mayReuse) {
@@ -98,21 +124,37 @@ final class UpstreamRelay implements UpstreamListener {
         ex.upstreamAttempts++;
         endpoint.state().requestStarted();
         inFlightOn = endpoint;
+        tryStartNanos = System.nanoTime();
+        headReceived = false;
         if (ex.upstreamStartNanos == 0) {
-            ex.upstreamStartNanos = System.nanoTime();
+            ex.upstreamStartNanos = tryStartNanos;
+        }
+        if (!preserveHost) {
+            head.headers().set(HttpHeaderNames.HOST, endpoint.authority());
         }
         UpstreamConnection idle = mayReuse ? pool.pollIdle(endpoint.address()) : null;
         if (idle != null) {
             bind(idle);
             return;
         }
+        UpstreamGroup group = ex.route.service().group();
+        String overflow = group.admitConnect();
+        if (overflow != null) {
+            endAttempt();
+            overflow(ex, overflow);
+            return;
+        }
         UpstreamService service = ex.route.service();
         ChannelFuture f = pool.connect(endpoint.address(), service.connectTimeout());
         connecting = f;
-        f.addListener(onConnect);
+        f.addListener(done -> connected(f, group));
     }
 
-    private void connected(ChannelFuture f) {
+    private void connected(ChannelFuture f, UpstreamGroup group) {
+        group.connectEnded(f.isSuccess());
+        if (f.isSuccess()) {
+            f.channel().closeFuture().addListener(closed -> group.connectionClosed());
+        }
         if (f != connecting) {
             // the exchange this connection was opened for is gone
             if (f.isSuccess()) {
@@ -125,13 +167,14 @@ final class UpstreamRelay implements UpstreamListener {
             report(AttemptOutcome.LOCAL_FAILURE);
             Throwable cause = f.cause();
             if (cause instanceof ConnectTimeoutException) {
-                fail(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_connect_timeout",
-                        "connecting to the upstream timed out");
+                tryFailed(RetryState.Failure.CONNECT_FAILURE, 0, HttpResponseStatus.GATEWAY_TIMEOUT,
+                        "upstream_connect_timeout", "connecting to the upstream timed out");
             } else if (cause instanceof ConnectException) {
-                fail(HttpResponseStatus.BAD_GATEWAY, "upstream_connection_refused",
-                        "the upstream refused the connection");
+                tryFailed(RetryState.Failure.REFUSED, 0, HttpResponseStatus.BAD_GATEWAY,
+                        "upstream_connection_refused", "the upstream refused the connection");
             } else {
-                fail(HttpResponseStatus.BAD_GATEWAY, "upstream_connect_failed", "cannot connect to the upstream");
+                tryFailed(RetryState.Failure.CONNECT_FAILURE, 0, HttpResponseStatus.BAD_GATEWAY,
+                        "upstream_connect_failed", "cannot connect to the upstream");
             }
             return;
         }
@@ -143,14 +186,24 @@ final class UpstreamRelay implements UpstreamListener {
         c.bind(this);
         Channel ch = c.channel();
         ch.write(head, ch.voidPromise());
+        if (sentBefore) {
+            // what the failed try sent is not in pendingBody any more: the kept copy, or the empty end
+            if (!retry.nothingKept()) {
+                retry.replayTo(ch);
+            } else if (exchange.requestComplete && !bodyStreamed) {
+                ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+            }
+        }
+        sentBefore = true;
         HttpContent chunk;
         while ((chunk = pendingBody.poll()) != null) {
             writeBody(ch, chunk);
         }
-        if (replaying && exchange.requestComplete) {
-            ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
-        }
         ch.flush();
+        if (connection != c) {
+            // the write failed at once and the try was already dealt with
+            return;
+        }
         ch.read();
         armTimer();
         downstream.readMore();
@@ -175,6 +228,7 @@ final class UpstreamRelay implements UpstreamListener {
                 && !last.trailingHeaders().isEmpty())) {
             bodyStreamed = true;
         }
+        retry.keep(chunk);
         ch.write(chunk, ch.voidPromise());
     }
 
@@ -209,7 +263,7 @@ final class UpstreamRelay implements UpstreamListener {
         if (msg.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
             report(AttemptOutcome.LOCAL_FAILURE);
-            upstreamBroken(HttpResponseStatus.BAD_GATEWAY, "upstream_invalid_response",
+            brokenOrRetry(RetryState.Failure.RESET, HttpResponseStatus.BAD_GATEWAY, "upstream_invalid_response",
                     "the upstream sent an invalid response");
             return;
         }
@@ -221,8 +275,17 @@ final class UpstreamRelay implements UpstreamListener {
                 ReferenceCountUtil.release(msg);
                 return;
             }
-            ex.upstreamHeadNanos = System.nanoTime();
             report(AttemptOutcome.ofStatus(code));
+            if (retry.allows(RetryState.Failure.STATUS, code) && (!bodyStreamed || retry.replayable())
+                    && budgetAllowsRetry()) {
+                // the response is dropped with its connection; the client sees only the retry's answer
+                ReferenceCountUtil.release(msg);
+                retryAfterFailure();
+                return;
+            }
+            headReceived = true;
+            retry.release();
+            ex.upstreamHeadNanos = System.nanoTime();
             upstreamKeepAlive = HttpUtil.isKeepAlive(response);
             downstream.writeResponseHead(response);
             if (!(msg instanceof HttpContent)) {
@@ -246,11 +309,8 @@ final class UpstreamRelay implements UpstreamListener {
     }
 
     private void responseComplete(Exchange ex) {
-        cancelTimer();
-        endAttempt();
         UpstreamConnection c = connection;
         connection = null;
-        exchange = null;
         if (c != null) {
             UpstreamGroup group = ex.route.service().group();
             if (upstreamKeepAlive && ex.requestComplete && pendingBody.isEmpty()) {
@@ -260,7 +320,7 @@ final class UpstreamRelay implements UpstreamListener {
                 c.channel().close();
             }
         }
-        releasePending();
+        finish();
         downstream.exchangeComplete(ex);
     }
 
@@ -289,20 +349,19 @@ final class UpstreamRelay implements UpstreamListener {
             return;
         }
         if (!ex.responseStarted && c != null && c.reused() && ex.upstreamAttempts == 1 && !bodyStreamed
-                && idempotent(ex.method)) {
+                && RetryState.idempotent(ex.method)) {
             // A keep-alive connection the upstream had closed: replay the request once on a fresh connection.
             cancelTimer();
             endAttempt();
-            replaying = true;
             attempt(ex.endpoint, false);
             return;
         }
         report(AttemptOutcome.LOCAL_FAILURE);
-        upstreamBroken(HttpResponseStatus.BAD_GATEWAY, "upstream_closed",
+        brokenOrRetry(RetryState.Failure.RESET, HttpResponseStatus.BAD_GATEWAY, "upstream_closed",
                 "the upstream closed the connection before a complete response");
     }
 
-    /** Tells the upstream's passive health checks how the current attempt went. */
+    /** Tells the upstream's passive health checks how the current try went. */
     private void report(AttemptOutcome outcome) {
         Exchange ex = exchange;
         if (ex != null && ex.endpoint != null) {
@@ -310,30 +369,63 @@ final class UpstreamRelay implements UpstreamListener {
         }
     }
 
-    private void endAttempt() {
-        Endpoint e = inFlightOn;
-        if (e != null) {
-            inFlightOn = null;
-            e.state().requestEnded();
-        }
-    }
-
-    private static boolean idempotent(String method) {
-        return switch (method) {
-            case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true;
-            default -> false;
-        };
-    }
-
-    /** The upstream failed: a local reply if nothing was sent yet, otherwise the client connection is closed. */
-    private void upstreamBroken(HttpResponseStatus status, String code, String message) {
+    /** A failure after the response head arrived cannot be retried: the client connection is closed. */
+    private void brokenOrRetry(RetryState.Failure failure, HttpResponseStatus status, String code, String message) {
         Exchange ex = exchange;
-        if (ex != null && ex.responseStarted) {
+        if (ex != null && (ex.responseStarted || headReceived)) {
             abort();
             downstream.abortClient(ex);
             return;
         }
-        fail(status, code, message);
+        tryFailed(failure, 0, status, code, message);
+    }
+
+    /** A try failed before any response byte reached the client: retry it, or answer with the error. */
+    private void tryFailed(RetryState.Failure failure, int status, HttpResponseStatus reply, String code,
+            String message) {
+        if (retry.allows(failure, status) && (!bodyStreamed || retry.replayable()) && budgetAllowsRetry()) {
+            retryAfterFailure();
+            return;
+        }
+        fail(reply, code, message);
+    }
+
+    private boolean budgetAllowsRetry() {
+        if (holdsRetrySlot) {
+            return true;
+        }
+        UpstreamGroup group = exchange.route.service().group();
+        holdsRetrySlot = group.counters().tryStartRetry(retry.policy().budgetPercent());
+        return holdsRetrySlot;
+    }
+
+    /** Drops the failed try's connection and schedules the next try, on another target when there is one. */
+    private void retryAfterFailure() {
+        Exchange ex = exchange;
+        Endpoint failed = ex.endpoint;
+        cancelTimer();
+        endAttempt();
+        closeConnection();
+        long delay = retry.nextBackoffNanos();
+        Channel loopOwner = downstream.channel();
+        if (delay == 0) {
+            retryNow(ex, failed);
+        } else {
+            loopOwner.eventLoop().schedule(() -> retryNow(ex, failed), delay, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void retryNow(Exchange ex, @Nullable Endpoint failed) {
+        if (exchange != ex) {
+            return;
+        }
+        UpstreamGroup group = ex.route.service().group();
+        Endpoint next = group.pick(new PickContext(failed, retry.retriesDone() + 1, hashKey));
+        if (next == null) {
+            noTarget(ex, group);
+            return;
+        }
+        attempt(next, true);
     }
 
     private void fail(HttpResponseStatus status, String code, String message) {
@@ -346,9 +438,15 @@ final class UpstreamRelay implements UpstreamListener {
 
     /** Forgets the current exchange: closes its upstream connection and drops queued body chunks. */
     void abort() {
-        cancelTimer();
-        endAttempt();
-        exchange = null;
+        closeConnection();
+        HttpContent chunk;
+        while ((chunk = pendingBody.poll()) != null) {
+            chunk.release();
+        }
+        finish();
+    }
+
+    private void closeConnection() {
         connecting = null;
         UpstreamConnection c = connection;
         connection = null;
@@ -356,20 +454,40 @@ final class UpstreamRelay implements UpstreamListener {
             c.unbind();
             c.channel().close();
         }
-        releasePending();
     }
 
-    private void releasePending() {
-        HttpContent chunk;
-        while ((chunk = pendingBody.poll()) != null) {
-            chunk.release();
+    /** Releases everything the exchange held: timer, in-flight count, replay copies, breaker and budget slots. */
+    private void finish() {
+        cancelTimer();
+        endAttempt();
+        retry.release();
+        UpstreamGroup group = admittedBy;
+        if (group != null) {
+            admittedBy = null;
+            group.requestEnded();
+            if (holdsRetrySlot) {
+                group.counters().retryEnded();
+            }
+        }
+        holdsRetrySlot = false;
+        exchange = null;
+    }
+
+    private void endAttempt() {
+        Endpoint e = inFlightOn;
+        if (e != null) {
+            inFlightOn = null;
+            e.state().requestEnded();
         }
     }
 
     private void armTimer() {
-        Exchange ex = exchange;
-        UpstreamService s = ex.route.service();
+        UpstreamService s = exchange.route.service();
         long period = Math.min(s.readTimeout().toNanos(), s.writeTimeout().toNanos());
+        RetrySpec policy = retry.policy();
+        if (policy.perTryTimeout() != null) {
+            period = Math.min(period, policy.perTryTimeout().toNanos());
+        }
         schedule(period);
     }
 
@@ -388,7 +506,8 @@ final class UpstreamRelay implements UpstreamListener {
 
     /**
      * The read timeout counts while a read we asked for is unanswered (not while the client is too slow to take
-     * more); the write timeout counts while the upstream socket is not writable.
+     * more); the write timeout while the upstream socket is not writable; the per-try timeout from sending a try
+     * to its response head.
      */
     private void checkTimeouts() {
         timer = null;
@@ -402,13 +521,20 @@ final class UpstreamRelay implements UpstreamListener {
         long readTimeout = s.readTimeout().toNanos();
         long writeTimeout = s.writeTimeout().toNanos();
         long next = Math.min(readTimeout, writeTimeout);
+        var perTry = retry.policy().perTryTimeout();
+        if (perTry != null && !headReceived) {
+            long left = tryStartNanos + perTry.toNanos() - now;
+            if (left <= 0) {
+                timedOut("upstream_try_timeout", "the upstream did not answer within per_try_timeout");
+                return;
+            }
+            next = Math.min(next, left);
+        }
         long readSince = c.readPendingSinceNanos();
         if (readSince != 0) {
             long left = readSince + readTimeout - now;
             if (left <= 0) {
-                report(AttemptOutcome.LOCAL_FAILURE);
-                upstreamBroken(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_read_timeout",
-                        "the upstream did not answer within read_timeout");
+                timedOut("upstream_read_timeout", "the upstream did not answer within read_timeout");
                 return;
             }
             next = Math.min(next, left);
@@ -417,13 +543,16 @@ final class UpstreamRelay implements UpstreamListener {
         if (unwritableSince != 0) {
             long left = unwritableSince + writeTimeout - now;
             if (left <= 0) {
-                report(AttemptOutcome.LOCAL_FAILURE);
-                upstreamBroken(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_write_timeout",
-                        "the upstream did not accept the request within write_timeout");
+                timedOut("upstream_write_timeout", "the upstream did not accept the request within write_timeout");
                 return;
             }
             next = Math.min(next, left);
         }
         schedule(next);
+    }
+
+    private void timedOut(String code, String message) {
+        report(AttemptOutcome.LOCAL_FAILURE);
+        brokenOrRetry(RetryState.Failure.TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, code, message);
     }
 }

@@ -13,6 +13,8 @@ import dev.gatehouse.config.model.UpstreamSpec;
 import dev.gatehouse.routing.RouteDefinition;
 import dev.gatehouse.routing.Router;
 import dev.gatehouse.config.model.BalancingAlgorithm;
+import dev.gatehouse.config.model.CircuitBreakerSpec;
+import dev.gatehouse.config.model.RetrySpec;
 import dev.gatehouse.config.model.HashKeySpec;
 import dev.gatehouse.upstream.Balancer;
 import dev.gatehouse.upstream.ConsistentHashBalancer;
@@ -78,10 +80,11 @@ public final class SnapshotCompiler {
             groups.put(us.name(), new UpstreamGroup(us.name(), endpoints, balancer,
                     us.keepalive().maxIdlePerTarget(), us.keepalive().idleTimeout(), healthPolicy(us),
                     us.algorithm() == BalancingAlgorithm.CONSISTENT_HASH ? us.hashOn() : null, us.hashFallback(),
-                    registry));
+                    us.circuitBreakers(), registry));
         }
 
         Map<String, UpstreamService> services = new HashMap<>();
+        Map<String, RetrySpec> serviceRetries = new HashMap<>();
         for (int s = 0; s < spec.services().size(); s++) {
             ServiceSpec ss = spec.services().get(s);
             UpstreamGroup group;
@@ -96,7 +99,7 @@ public final class SnapshotCompiler {
                 Endpoint only = new Endpoint(0, address, authority, 1, false, registry.state(groupName, authority));
                 group = new UpstreamGroup(groupName, List.of(only), new RoundRobinBalancer(),
                         KeepaliveSpec.DEFAULTS.maxIdlePerTarget(), KeepaliveSpec.DEFAULTS.idleTimeout(),
-                        HealthPolicy.NONE, null, HashKeySpec.IP, registry);
+                        HealthPolicy.NONE, null, HashKeySpec.IP, CircuitBreakerSpec.NONE, registry);
                 // a service URL is an implicit upstream of one target, listed under its own name
                 groups.put(groupName, group);
             } else {
@@ -104,13 +107,15 @@ public final class SnapshotCompiler {
             }
             services.put(ss.name(), new UpstreamService(ss.name(), group, ss.path(), ss.connectTimeout(),
                     ss.readTimeout(), ss.writeTimeout()));
+            serviceRetries.put(ss.name(), ss.retries());
         }
 
         List<RouteDefinition<RouteEntry>> definitions = new ArrayList<>();
         for (int r = 0; r < spec.routes().size(); r++) {
             RouteSpec rs = spec.routes().get(r);
             RouteEntry entry = new RouteEntry(rs.name(), services.get(rs.service()), rs.stripPath(), rs.preserveHost(),
-                    rs.clientMaxBodySize() == null ? -1 : rs.clientMaxBodySize());
+                    rs.clientMaxBodySize() == null ? -1 : rs.clientMaxBodySize(),
+                    rs.retries() != null ? rs.retries() : serviceRetries.get(rs.service()));
             definitions.add(new RouteDefinition<>(entry, rs.hosts(), rs.paths(), rs.methods(), rs.headers(),
                     rs.query(), rs.priority(), r));
         }

@@ -12,11 +12,17 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class EndpointRegistry {
 
     private final ConcurrentHashMap<String, EndpointState> states = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, UpstreamCounters> counters = new ConcurrentHashMap<>();
     /** Bumped on every health change, so that upstream groups know to recompute who is available. */
     private final AtomicLong healthVersion = new AtomicLong();
 
     public EndpointState state(String upstream, String authority) {
         return states.computeIfAbsent(upstream + "\n" + authority, k -> new EndpointState(upstream, authority));
+    }
+
+    /** The load counters of an upstream (created on first use; never forgotten, as they are small). */
+    public UpstreamCounters counters(String upstream) {
+        return counters.computeIfAbsent(upstream, k -> new UpstreamCounters());
     }
 
     long healthVersion() {

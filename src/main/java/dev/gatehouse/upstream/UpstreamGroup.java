@@ -1,5 +1,6 @@
 package dev.gatehouse.upstream;
 
+import dev.gatehouse.config.model.CircuitBreakerSpec;
 import dev.gatehouse.config.model.HashKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +29,8 @@ public final class UpstreamGroup {
     private final @Nullable HashKeySpec hashOn;
     private final HashKeySpec hashFallback;
     private final EndpointRegistry registry;
+    private final CircuitBreakerSpec breakers;
+    private final UpstreamCounters counters;
     private volatile Availability availability = new Availability(-1, 0, List.of());
 
     /** The targets that may take requests now, valid until the health version moves or an ejection ends. */
@@ -39,7 +42,7 @@ public final class UpstreamGroup {
      */
     public UpstreamGroup(String name, List<Endpoint> endpoints, Balancer balancer, int maxIdlePerTarget,
             Duration idleTimeout, HealthPolicy health, @Nullable HashKeySpec hashOn, HashKeySpec hashFallback,
-            EndpointRegistry registry) {
+            CircuitBreakerSpec breakers, EndpointRegistry registry) {
         this.name = name;
         this.endpoints = List.copyOf(endpoints);
         this.balancer = balancer;
@@ -49,6 +52,59 @@ public final class UpstreamGroup {
         this.hashOn = hashOn;
         this.hashFallback = hashFallback;
         this.registry = registry;
+        this.breakers = breakers;
+        this.counters = registry.counters(name);
+    }
+
+    public UpstreamCounters counters() {
+        return counters;
+    }
+
+    /**
+     * Admits a request under {@code max_requests}; on success the caller must call {@link #requestEnded()}.
+     *
+     * @return null when admitted, else the name of the limit that overflowed
+     */
+    public @Nullable String admitRequest() {
+        int limit = breakers.maxRequests();
+        if (limit > 0 && counters.requests.get() >= limit) {
+            return "max_requests";
+        }
+        counters.requests.incrementAndGet();
+        return null;
+    }
+
+    public void requestEnded() {
+        counters.requests.decrementAndGet();
+    }
+
+    /**
+     * Admits opening one more connection under {@code max_connections} and {@code max_pending_requests}; on
+     * success the caller reports {@link #connectEnded(boolean)}.
+     *
+     * @return null when admitted, else the name of the limit that overflowed
+     */
+    public @Nullable String admitConnect() {
+        if (breakers.maxConnections() > 0 && counters.connections.get() >= breakers.maxConnections()) {
+            return "max_connections";
+        }
+        if (breakers.maxPendingRequests() > 0 && counters.pending.get() >= breakers.maxPendingRequests()) {
+            return "max_pending_requests";
+        }
+        counters.pending.incrementAndGet();
+        return null;
+    }
+
+    /** A connect admitted by {@link #admitConnect()} finished; a new connection counts until it closes. */
+    public void connectEnded(boolean connected) {
+        counters.pending.decrementAndGet();
+        if (connected) {
+            counters.connections.incrementAndGet();
+        }
+    }
+
+    public void connectionClosed() {
+        counters.connections.decrementAndGet();
     }
 
     public String name() {

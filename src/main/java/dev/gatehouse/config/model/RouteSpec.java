@@ -12,6 +12,7 @@ import org.jspecify.annotations.Nullable;
  * @param headers header name (lower case) to accepted values
  * @param query query parameter name to accepted values (an empty list: the parameter is present)
  * @param clientMaxBodySize overrides the listener's limit for this route, or null
+ * @param retries overrides the service's retry policy for this route, or null
  */
 public record RouteSpec(
         String name,
@@ -24,7 +25,8 @@ public record RouteSpec(
         boolean stripPath,
         boolean preserveHost,
         int priority,
-        @Nullable Long clientMaxBodySize) {
+        @Nullable Long clientMaxBodySize,
+        @Nullable RetrySpec retries) {
 
     public RouteSpec {
         hosts = List.copyOf(hosts);

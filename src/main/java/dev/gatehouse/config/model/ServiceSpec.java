@@ -16,7 +16,8 @@ public record ServiceSpec(
         String path,
         Duration connectTimeout,
         Duration readTimeout,
-        Duration writeTimeout) {
+        Duration writeTimeout,
+        RetrySpec retries) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);

@@ -145,6 +145,7 @@ public final class SpecBinder {
         HashKeySpec hashFallback = o.hashKey("hash_fallback", HashKeySpec.IP);
         UpstreamSpec.HealthChecksSpec health = o.object("health_checks", UpstreamSpec.HealthChecksSpec.DEFAULTS,
                 this::healthChecks);
+        CircuitBreakerSpec breakers = o.object("circuit_breakers", CircuitBreakerSpec.NONE, this::circuitBreakers);
         UpstreamSpec.OnAllUnhealthy onAll = UpstreamSpec.OnAllUnhealthy.IGNORE_HEALTH;
         String onAllText = o.string("on_all_unhealthy", null);
         if (onAllText != null) {
@@ -163,7 +164,8 @@ public final class SpecBinder {
                     + algorithm.configName() + ")");
         }
         unique(o, "targets", names(targets, t -> t.address().toString()));
-        return new UpstreamSpec(name, algorithm, targets, keepalive, hashOn, hashFallback, health, onAll);
+        return new UpstreamSpec(name, algorithm, targets, keepalive, hashOn, hashFallback, health, onAll,
+                breakers);
     }
 
     private @Nullable TargetSpec target(ConfigNode node, String path) {
@@ -213,6 +215,73 @@ public final class SpecBinder {
         return new UpstreamSpec.OutlierSpec(c5xx, gateway, base, percent);
     }
 
+    private @Nullable CircuitBreakerSpec circuitBreakers(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        int connections = o.integer("max_connections", 0, 0, 1_000_000);
+        int pending = o.integer("max_pending_requests", 0, 0, 1_000_000);
+        int requests = o.integer("max_requests", 0, 0, 1_000_000);
+        o.finish();
+        return new CircuitBreakerSpec(connections, pending, requests);
+    }
+
+    private @Nullable RetrySpec retries(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        RetrySpec d = RetrySpec.NONE;
+        int attempts = o.integer("attempts", 1, 0, 10);
+        java.util.Set<RetrySpec.Condition> on = new java.util.HashSet<>();
+        java.util.Set<Integer> statuses = new java.util.HashSet<>();
+        List<String> conditions = o.has("on") ? o.strings("on") : List.of("connect-failure", "refused", "reset");
+        for (int i = 0; i < conditions.size(); i++) {
+            String c = conditions.get(i);
+            if (c.startsWith("retriable-status:")) {
+                try {
+                    int status = Integer.parseInt(c.substring("retriable-status:".length()));
+                    if (status < 100 || status > 599) {
+                        throw new NumberFormatException();
+                    }
+                    statuses.add(status);
+                } catch (NumberFormatException e) {
+                    o.errorAt("on", i, "", "'" + c + "' is not retriable-status:NNN with a status 100..599");
+                }
+                continue;
+            }
+            RetrySpec.Condition parsed = RetrySpec.Condition.fromConfigName(c);
+            if (parsed == null) {
+                o.errorAt("on", i, "", "'" + c + "' is not a retry condition (expected: connect-failure | refused | "
+                        + "reset | timeout | gateway-error | 5xx | retriable-status:NNN)");
+            } else {
+                on.add(parsed);
+            }
+        }
+        Duration perTry = o.has("per_try_timeout") ? o.duration("per_try_timeout", Duration.ofSeconds(1), false)
+                : null;
+        Duration base = d.backoffBase();
+        Duration max = d.backoffMax();
+        ConfigNode backoff = o.get("backoff");
+        if (backoff != null) {
+            Obj b = obj(backoff, join(path, "backoff"));
+            if (b != null) {
+                base = b.duration("base", base, true);
+                max = b.duration("max", max, true);
+                b.finish();
+                if (max.compareTo(base) < 0) {
+                    b.error("max", "is below base (" + Units.format(base) + ")");
+                }
+            }
+        }
+        boolean nonIdempotent = o.bool("retry_non_idempotent", false);
+        long buffer = o.size("buffer_size", d.bufferSize(), 0, 64L << 20);
+        int budget = o.integer("budget_percent", d.budgetPercent(), 0, 100);
+        o.finish();
+        return new RetrySpec(attempts, on, statuses, perTry, base, max, nonIdempotent, buffer, budget);
+    }
+
     private @Nullable KeepaliveSpec keepalive(ConfigNode node, String path) {
         Obj o = obj(node, path);
         if (o == null) {
@@ -235,6 +304,7 @@ public final class SpecBinder {
         Duration connect = o.duration("connect_timeout", ServiceSpec.DEFAULT_CONNECT_TIMEOUT, false);
         Duration read = o.duration("read_timeout", ServiceSpec.DEFAULT_READ_TIMEOUT, false);
         Duration write = o.duration("write_timeout", ServiceSpec.DEFAULT_WRITE_TIMEOUT, false);
+        RetrySpec retries = o.object("retries", RetrySpec.NONE, this::retries);
         o.finish();
         if ((upstream == null) == (url == null)) {
             o.error("", "exactly one of 'upstream' and 'url' must be set");
@@ -251,7 +321,8 @@ public final class SpecBinder {
             parsedUrl = parsed.url;
             basePath = parsed.path;
         }
-        return name == null ? null : new ServiceSpec(name, upstream, parsedUrl, basePath, connect, read, write);
+        return name == null ? null : new ServiceSpec(name, upstream, parsedUrl, basePath, connect, read, write,
+                retries);
     }
 
     private record ParsedUrl(ServiceSpec.ServiceUrl url, String path) {
@@ -328,6 +399,7 @@ public final class SpecBinder {
         boolean preserve = o.bool("preserve_host", false);
         int priority = o.integer("priority", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
         Long maxBody = o.has("client_max_body_size") ? o.size("client_max_body_size", 0, 0, Long.MAX_VALUE) : null;
+        RetrySpec retries = o.object("retries", null, this::retries);
         o.finish();
         if (hosts.isEmpty() && paths.isEmpty() && methods.isEmpty() && headers.isEmpty() && query.isEmpty()) {
             o.error("", "a route needs at least one of hosts, paths, methods, headers or query");
@@ -335,7 +407,8 @@ public final class SpecBinder {
         if (name == null || service == null) {
             return null;
         }
-        return new RouteSpec(name, service, hosts, paths, methods, headers, query, strip, preserve, priority, maxBody);
+        return new RouteSpec(name, service, hosts, paths, methods, headers, query, strip, preserve, priority, maxBody,
+                retries);
     }
 
     private static @Nullable String checkPath(String p) {

@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
  * @param hashOn the consistent-hash key, used by {@code consistent-hash}
  * @param hashFallback the key used when {@code hashOn} is absent from a request
  * @param onAllUnhealthy what to do when no target is healthy
+ * @param circuitBreakers limits past which requests are refused at once
  */
 public record UpstreamSpec(
         String name,
@@ -18,7 +19,8 @@ public record UpstreamSpec(
         HashKeySpec hashOn,
         HashKeySpec hashFallback,
         HealthChecksSpec healthChecks,
-        OnAllUnhealthy onAllUnhealthy) {
+        OnAllUnhealthy onAllUnhealthy,
+        CircuitBreakerSpec circuitBreakers) {
 
     public UpstreamSpec {
         targets = List.copyOf(targets);
