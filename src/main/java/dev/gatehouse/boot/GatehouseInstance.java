@@ -12,6 +12,7 @@ import dev.gatehouse.runtime.SnapshotCompiler;
 import dev.gatehouse.runtime.SnapshotHolder;
 import dev.gatehouse.server.GatewayServer;
 import dev.gatehouse.server.Transport;
+import dev.gatehouse.upstream.ActiveHealthChecker;
 import dev.gatehouse.upstream.ConnectionPools;
 import dev.gatehouse.upstream.EndpointRegistry;
 import dev.gatehouse.upstream.UpstreamGroup;
@@ -37,12 +38,18 @@ public final class GatehouseInstance implements AutoCloseable {
     private final GatewayServer server;
     private final AccessLog accessLog;
     private final EndpointRegistry registry;
+    private final EventLoopGroup loops;
+    private final Transport transport;
     private final Object reloadLock = new Object();
+    // guarded by reloadLock
+    private List<ActiveHealthChecker> healthCheckers = List.of();
 
     private GatehouseInstance(Path configFile, SnapshotHolder holder, GatewayServer server, AccessLog accessLog,
-            EndpointRegistry registry) {
+            EndpointRegistry registry, EventLoopGroup loops, Transport transport) {
         this.configFile = configFile;
         this.registry = registry;
+        this.loops = loops;
+        this.transport = transport;
         this.holder = holder;
         this.server = server;
         this.accessLog = accessLog;
@@ -77,7 +84,12 @@ public final class GatehouseInstance implements AutoCloseable {
         LOG.info("gatehouse {} started: {} listeners, {} routes, {} upstreams, {} services (config revision 1)",
                 Version.current(), spec.listeners().size(), spec.routes().size(), spec.upstreams().size(),
                 spec.services().size());
-        return new GatehouseInstance(configFile, holder, server, accessLog, registry);
+        GatehouseInstance instance = new GatehouseInstance(configFile, holder, server, accessLog, registry, group,
+                transport);
+        synchronized (instance.reloadLock) {
+            instance.restartHealthChecks(snapshot);
+        }
+        return instance;
     }
 
     /**
@@ -100,6 +112,7 @@ public final class GatehouseInstance implements AutoCloseable {
                 }
                 holder.swap(next);
                 registry.retain(next.endpointStates());
+                restartHealthChecks(next);
                 LOG.info("reload: config revision {} active ({} routes)", next.revision(), spec.routes().size());
                 return true;
             } catch (ConfigException e) {
@@ -110,6 +123,21 @@ public final class GatehouseInstance implements AutoCloseable {
                 return false;
             }
         }
+    }
+
+    /** Stops the probes of the previous snapshot and starts those of {@code snapshot}. Under reloadLock. */
+    private void restartHealthChecks(Snapshot snapshot) {
+        healthCheckers.forEach(ActiveHealthChecker::stop);
+        List<ActiveHealthChecker> started = new java.util.ArrayList<>();
+        for (UpstreamGroup group : snapshot.upstreams().values()) {
+            if (group.activeCheck() != null) {
+                ActiveHealthChecker checker = new ActiveHealthChecker(group, group.activeCheck(), loops,
+                        transport.socketChannelClass(), registry);
+                checker.start();
+                started.add(checker);
+            }
+        }
+        healthCheckers = List.copyOf(started);
     }
 
     public Snapshot snapshot() {
@@ -139,6 +167,9 @@ public final class GatehouseInstance implements AutoCloseable {
     /** @return true when every connection finished within {@code drainTimeout} */
     public boolean stop(Duration drainTimeout) {
         LOG.info("stopping: draining connections for up to {}", drainTimeout);
+        synchronized (reloadLock) {
+            healthCheckers.forEach(ActiveHealthChecker::stop);
+        }
         boolean drained = server.stop(drainTimeout);
         closeLog(accessLog);
         LOG.info("stopped");

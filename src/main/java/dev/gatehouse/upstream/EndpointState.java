@@ -16,6 +16,12 @@ public final class EndpointState {
     /** Out of rotation until this instant (nanoTime), or 0. Written under the lock, read lock-free. */
     private volatile long ejectedUntilNanos;
     private volatile String ejectionReason = "";
+    /** The verdict of active health checks; true until probes say otherwise. */
+    private volatile boolean activeHealthy = true;
+    private volatile String activeDetail = "";
+    // guarded by this
+    private int probesPassed;
+    private int probesFailed;
     // guarded by this
     private int windowFailures;
     private long windowStartNanos;
@@ -51,8 +57,46 @@ public final class EndpointState {
 
     /** True unless passive checks or outlier detection took the target out of rotation until after {@code now}. */
     public boolean available(long nowNanos) {
+        if (!activeHealthy) {
+            return false;
+        }
         long until = ejectedUntilNanos;
         return until == 0 || nowNanos - until >= 0;
+    }
+
+    /** The verdict of active health checks (true when there are none). */
+    public boolean activeHealthy() {
+        return activeHealthy;
+    }
+
+    /** What the last active probe found. */
+    public String activeDetail() {
+        return activeDetail;
+    }
+
+    /**
+     * Counts one active probe.
+     *
+     * @return true when the verdict changed
+     */
+    synchronized boolean probed(boolean passed, String detail, int healthyThreshold, int unhealthyThreshold) {
+        activeDetail = detail;
+        if (passed) {
+            probesFailed = 0;
+            probesPassed++;
+            if (!activeHealthy && probesPassed >= healthyThreshold) {
+                activeHealthy = true;
+                return true;
+            }
+        } else {
+            probesPassed = 0;
+            probesFailed++;
+            if (activeHealthy && probesFailed >= unhealthyThreshold) {
+                activeHealthy = false;
+                return true;
+            }
+        }
+        return false;
     }
 
     /** When the current ejection ends (nanoTime), or 0 when not ejected. */

@@ -2,6 +2,7 @@ package dev.gatehouse.upstream;
 
 import dev.gatehouse.config.model.CircuitBreakerSpec;
 import dev.gatehouse.config.model.HashKeySpec;
+import dev.gatehouse.config.model.UpstreamSpec.ActiveSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,7 @@ public final class UpstreamGroup {
     private final HashKeySpec hashFallback;
     private final EndpointRegistry registry;
     private final CircuitBreakerSpec breakers;
+    private final @Nullable ActiveSpec activeCheck;
     private final UpstreamCounters counters;
     private volatile Availability availability = new Availability(-1, 0, List.of());
 
@@ -42,7 +44,7 @@ public final class UpstreamGroup {
      */
     public UpstreamGroup(String name, List<Endpoint> endpoints, Balancer balancer, int maxIdlePerTarget,
             Duration idleTimeout, HealthPolicy health, @Nullable HashKeySpec hashOn, HashKeySpec hashFallback,
-            CircuitBreakerSpec breakers, EndpointRegistry registry) {
+            CircuitBreakerSpec breakers, @Nullable ActiveSpec activeCheck, EndpointRegistry registry) {
         this.name = name;
         this.endpoints = List.copyOf(endpoints);
         this.balancer = balancer;
@@ -53,7 +55,13 @@ public final class UpstreamGroup {
         this.hashFallback = hashFallback;
         this.registry = registry;
         this.breakers = breakers;
+        this.activeCheck = activeCheck;
         this.counters = registry.counters(name);
+    }
+
+    /** The active health check of this upstream, or null when it has none. */
+    public @Nullable ActiveSpec activeCheck() {
+        return activeCheck;
     }
 
     public UpstreamCounters counters() {
@@ -232,7 +240,7 @@ public final class UpstreamGroup {
 
     /** One target's state, for operators (the Admin API publishes it). */
     public record TargetHealth(String address, int weight, boolean backup, boolean available, int inFlight,
-            int ejections, String lastEjectionReason, long ejectedForMillis) {
+            boolean activeHealthy, String lastProbe, int ejections, String lastEjectionReason, long ejectedForMillis) {
     }
 
     /** The state of every target now. */
@@ -244,7 +252,7 @@ public final class UpstreamGroup {
             long until = s.ejectedUntilNanos();
             long left = until != 0 && until - now > 0 ? TimeUnit.NANOSECONDS.toMillis(until - now) : 0;
             out.add(new TargetHealth(e.authority(), e.weight(), e.backup(), s.available(now), s.inFlight(),
-                    s.ejections(), s.ejectionReason(), left));
+                    s.activeHealthy(), s.activeDetail(), s.ejections(), s.ejectionReason(), left));
         }
         return out;
     }

@@ -25,7 +25,8 @@ import java.util.concurrent.Executors;
 public final class TestBackend implements AutoCloseable {
 
     /** A request as the backend received it. */
-    public record Seen(String method, String uri, Map<String, List<String>> headers, long bodyBytes, int clientPort) {
+    public record Seen(String method, String uri, Map<String, List<String>> headers, long bodyBytes, int clientPort,
+            long nanos) {
         public String header(String name) {
             for (var e : headers.entrySet()) {
                 if (e.getKey().equalsIgnoreCase(name)) {
@@ -43,8 +44,13 @@ public final class TestBackend implements AutoCloseable {
     private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
 
     public TestBackend(String name) throws IOException {
+        this(name, 0);
+    }
+
+    /** A backend on a given port (0: any free one), e.g. to restart a killed backend where it was. */
+    public TestBackend(String name, int port) throws IOException {
         this.name = name;
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
         server.setExecutor(executor);
         server.createContext("/", this::defaultHandler);
         server.start();
@@ -110,13 +116,24 @@ public final class TestBackend implements AutoCloseable {
 
     private void record(HttpExchange exchange, long body) {
         seen.add(new Seen(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
-                Map.copyOf(exchange.getRequestHeaders()), body, exchange.getRemoteAddress().getPort()));
+                Map.copyOf(exchange.getRequestHeaders()), body, exchange.getRemoteAddress().getPort(), System.nanoTime()));
         clientPorts.add(exchange.getRemoteAddress().getPort());
     }
 
+    /** When the first request for {@code uri} arrived (nanoTime), or 0. */
+    public long firstRequestNanos(String uri) {
+        return seen.stream().filter(s -> s.uri().equals(uri)).mapToLong(Seen::nanos).findFirst().orElse(0);
+    }
+
+    /** Stops accepting at once, lets requests in progress finish (up to {@code seconds}), then closes. */
+    public void stop(int seconds) {
+        server.stop(seconds);
+        executor.shutdownNow();
+    }
+
+    /** Stops at once: connections, including requests in progress, are closed. */
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        stop(0);
     }
 }

@@ -185,10 +185,64 @@ public final class SpecBinder {
         if (o == null) {
             return null;
         }
+        UpstreamSpec.ActiveSpec active = o.object("active", null, this::activeCheck);
         UpstreamSpec.PassiveSpec passive = o.object("passive", UpstreamSpec.PassiveSpec.OFF, this::passive);
         UpstreamSpec.OutlierSpec outlier = o.object("outlier", null, this::outlier);
         o.finish();
-        return new UpstreamSpec.HealthChecksSpec(passive, outlier);
+        return new UpstreamSpec.HealthChecksSpec(active, passive, outlier);
+    }
+
+    private UpstreamSpec.@Nullable ActiveSpec activeCheck(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        String type = o.string("type", "http");
+        boolean http = !"tcp".equals(type);
+        if (!"http".equals(type) && !"tcp".equals(type)) {
+            o.error("type", "'" + type + "' is not a check type (expected: http | tcp)");
+        }
+        String probePath = o.string("path", "/");
+        if (probePath == null || !probePath.startsWith("/")) {
+            o.error("path", "'" + probePath + "' is not a path (expected: /health)");
+            probePath = "/";
+        }
+        Duration interval = o.duration("interval", Duration.ofSeconds(2), false);
+        Duration timeout = o.duration("timeout", Duration.ofSeconds(1), false);
+        int healthy = o.integer("healthy_threshold", 2, 1, 100);
+        int unhealthy = o.integer("unhealthy_threshold", 3, 1, 100);
+        List<int[]> statuses = new ArrayList<>();
+        List<String> raw = o.has("expected_statuses") ? o.strings("expected_statuses") : List.of("200-399");
+        for (int i = 0; i < raw.size(); i++) {
+            int[] range = statusRange(raw.get(i));
+            if (range == null) {
+                o.errorAt("expected_statuses", i, "", "'" + raw.get(i) + "' is not a status or range (expected: 200 "
+                        + "or 200-399)");
+            } else {
+                statuses.add(range);
+            }
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        o.stringListMap("headers", true).forEach((k, v) -> headers.put(k, String.join(", ", v)));
+        o.finish();
+        if (!timeout.minus(interval).isNegative() && !timeout.equals(interval)) {
+            o.error("timeout", Units.format(timeout) + " is longer than interval " + Units.format(interval));
+        }
+        if (!http && (o.has("path") || o.has("expected_statuses") || o.has("headers"))) {
+            o.error("type", "tcp checks take no path, expected_statuses or headers");
+        }
+        return new UpstreamSpec.ActiveSpec(http, probePath, interval, timeout, healthy, unhealthy, statuses, headers);
+    }
+
+    private static int @Nullable [] statusRange(String text) {
+        try {
+            int dash = text.indexOf('-');
+            int from = Integer.parseInt((dash < 0 ? text : text.substring(0, dash)).trim());
+            int to = dash < 0 ? from : Integer.parseInt(text.substring(dash + 1).trim());
+            return from >= 100 && to <= 599 && from <= to ? new int[] {from, to} : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private UpstreamSpec.@Nullable PassiveSpec passive(ConfigNode node, String path) {

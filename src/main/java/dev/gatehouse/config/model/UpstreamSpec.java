@@ -29,9 +29,36 @@ public record UpstreamSpec(
     /** {@code on_all_unhealthy}: answer 503 at once, or try the unhealthy targets anyway. */
     public enum OnAllUnhealthy { FAIL, IGNORE_HEALTH }
 
-    /** {@code health_checks}: passive rules (nginx's max_fails) and outlier detection (Envoy's). */
-    public record HealthChecksSpec(PassiveSpec passive, @Nullable OutlierSpec outlier) {
-        public static final HealthChecksSpec DEFAULTS = new HealthChecksSpec(PassiveSpec.OFF, null);
+    /**
+     * {@code health_checks}: active probes, passive rules (nginx's max_fails) and outlier detection (Envoy's).
+     */
+    public record HealthChecksSpec(@Nullable ActiveSpec active, PassiveSpec passive, @Nullable OutlierSpec outlier) {
+        public static final HealthChecksSpec DEFAULTS = new HealthChecksSpec(null, PassiveSpec.OFF, null);
+    }
+
+    /**
+     * {@code health_checks.active}: a probe of every target each {@code interval}. A target turns unhealthy after
+     * {@code unhealthyThreshold} failed probes in a row and healthy again after {@code healthyThreshold} passed ones.
+     *
+     * @param http an HTTP GET of {@code path} (else a TCP connect)
+     * @param expectedStatuses inclusive ranges {@code [from, to]} of statuses that pass
+     */
+    public record ActiveSpec(boolean http, String path, java.time.Duration interval, java.time.Duration timeout,
+            int healthyThreshold, int unhealthyThreshold, List<int[]> expectedStatuses,
+            java.util.Map<String, String> headers) {
+        public ActiveSpec {
+            expectedStatuses = List.copyOf(expectedStatuses);
+            headers = java.util.Map.copyOf(headers);
+        }
+
+        public boolean expected(int status) {
+            for (int[] range : expectedStatuses) {
+                if (status >= range[0] && status <= range[1]) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /**
