@@ -43,6 +43,8 @@ final class UpstreamRelay implements UpstreamListener {
     private @Nullable HttpRequest head;
     private boolean preserveHost;
     private @Nullable String hashKey;
+    /** The client's sticky-session cookie value, when its upstream is sticky. */
+    private @Nullable String stickyCookie;
     private @Nullable UpstreamGroup admittedBy;
     private boolean holdsRetrySlot;
     private @Nullable UpstreamConnection connection;
@@ -80,6 +82,7 @@ final class UpstreamRelay implements UpstreamListener {
         this.skippingInterim = false;
         this.sentBefore = false;
         this.hashKey = null;
+        this.stickyCookie = null;
         retry.reset(ex.route.retries(), ex.method);
         UpstreamGroup group = ex.route.service().group();
         String overflow = group.admitRequest();
@@ -92,7 +95,14 @@ final class UpstreamRelay implements UpstreamListener {
             String key = ex.hashKey(group.hashOn());
             hashKey = key != null ? key : ex.hashKey(group.hashFallback());
         }
-        Endpoint endpoint = group.pick(hashKey == null ? PickContext.FIRST : new PickContext(null, 1, hashKey));
+        PickContext first = hashKey == null ? PickContext.FIRST : new PickContext(null, 1, hashKey);
+        Endpoint endpoint;
+        if (group.sticky() != null) {
+            stickyCookie = ex.cookie(group.sticky().cookie());
+            endpoint = group.pickSticky(stickyCookie, first);
+        } else {
+            endpoint = group.pick(first);
+        }
         if (endpoint == null) {
             noTarget(ex, group);
             return;
@@ -287,6 +297,7 @@ final class UpstreamRelay implements UpstreamListener {
             retry.release();
             ex.upstreamHeadNanos = System.nanoTime();
             upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+            pinClient(ex, response);
             downstream.writeResponseHead(response);
             if (!(msg instanceof HttpContent)) {
                 return;
@@ -305,6 +316,20 @@ final class UpstreamRelay implements UpstreamListener {
         downstream.writeResponseBody(content);
         if (last) {
             responseComplete(ex);
+        }
+    }
+
+    /** Sets the sticky-session cookie when the client is not (or no longer) pinned to the target that answered. */
+    private void pinClient(Exchange ex, HttpResponse response) {
+        UpstreamGroup group = ex.route.service().group();
+        var sticky = group.sticky();
+        if (sticky == null || ex.endpoint == null) {
+            return;
+        }
+        String id = group.stickyId(ex.endpoint);
+        if (!id.equals(stickyCookie)) {
+            response.headers().add(HttpHeaderNames.SET_COOKIE, sticky.cookie() + "=" + id + "; Path=/; Max-Age="
+                    + sticky.ttl().toSeconds() + "; HttpOnly");
         }
     }
 

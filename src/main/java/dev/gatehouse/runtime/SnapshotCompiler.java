@@ -80,7 +80,7 @@ public final class SnapshotCompiler {
             groups.put(us.name(), new UpstreamGroup(us.name(), endpoints, balancer,
                     us.keepalive().maxIdlePerTarget(), us.keepalive().idleTimeout(), healthPolicy(us),
                     us.algorithm() == BalancingAlgorithm.CONSISTENT_HASH ? us.hashOn() : null, us.hashFallback(),
-                    us.circuitBreakers(), us.healthChecks().active(), registry));
+                    us.circuitBreakers(), us.healthChecks().active(), us.sticky(), us.slowStart(), registry));
         }
 
         Map<String, UpstreamService> services = new HashMap<>();
@@ -99,7 +99,8 @@ public final class SnapshotCompiler {
                 Endpoint only = new Endpoint(0, address, authority, 1, false, registry.state(groupName, authority));
                 group = new UpstreamGroup(groupName, List.of(only), new RoundRobinBalancer(),
                         KeepaliveSpec.DEFAULTS.maxIdlePerTarget(), KeepaliveSpec.DEFAULTS.idleTimeout(),
-                        HealthPolicy.NONE, null, HashKeySpec.IP, CircuitBreakerSpec.NONE, null, registry);
+                        HealthPolicy.NONE, null, HashKeySpec.IP, CircuitBreakerSpec.NONE, null, null,
+                        java.time.Duration.ZERO, registry);
                 // a service URL is an implicit upstream of one target, listed under its own name
                 groups.put(groupName, group);
             } else {

@@ -19,6 +19,8 @@ public final class EndpointState {
     /** The verdict of active health checks; true until probes say otherwise. */
     private volatile boolean activeHealthy = true;
     private volatile String activeDetail = "";
+    /** When the target last came back into rotation (nanoTime), or 0: drives slow start. */
+    private volatile long returnedAtNanos;
     // guarded by this
     private int probesPassed;
     private int probesFailed;
@@ -64,6 +66,11 @@ public final class EndpointState {
         return until == 0 || nowNanos - until >= 0;
     }
 
+    /** When the target last came back into rotation (nanoTime), or 0 when it never left. */
+    public long returnedAtNanos() {
+        return returnedAtNanos;
+    }
+
     /** The verdict of active health checks (true when there are none). */
     public boolean activeHealthy() {
         return activeHealthy;
@@ -86,6 +93,7 @@ public final class EndpointState {
             probesPassed++;
             if (!activeHealthy && probesPassed >= healthyThreshold) {
                 activeHealthy = true;
+                returnedAtNanos = System.nanoTime();
                 return true;
             }
         } else {
@@ -119,6 +127,7 @@ public final class EndpointState {
         long until = ejectedUntilNanos;
         if (until != 0 && nowNanos - until >= 0) {
             ejectedUntilNanos = 0;
+            returnedAtNanos = nowNanos;
             return true;
         }
         return false;

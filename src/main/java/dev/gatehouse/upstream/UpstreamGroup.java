@@ -3,6 +3,8 @@ package dev.gatehouse.upstream;
 import dev.gatehouse.config.model.CircuitBreakerSpec;
 import dev.gatehouse.config.model.HashKeySpec;
 import dev.gatehouse.config.model.UpstreamSpec.ActiveSpec;
+import dev.gatehouse.config.model.UpstreamSpec.StickySpec;
+import java.util.concurrent.ThreadLocalRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +34,10 @@ public final class UpstreamGroup {
     private final EndpointRegistry registry;
     private final CircuitBreakerSpec breakers;
     private final @Nullable ActiveSpec activeCheck;
+    private final @Nullable StickySpec sticky;
+    /** Cookie values naming each target, by index: opaque, stable across reloads and nodes. */
+    private final String[] stickyIds;
+    private final long slowStartNanos;
     private final UpstreamCounters counters;
     private volatile Availability availability = new Availability(-1, 0, List.of());
 
@@ -44,7 +50,8 @@ public final class UpstreamGroup {
      */
     public UpstreamGroup(String name, List<Endpoint> endpoints, Balancer balancer, int maxIdlePerTarget,
             Duration idleTimeout, HealthPolicy health, @Nullable HashKeySpec hashOn, HashKeySpec hashFallback,
-            CircuitBreakerSpec breakers, @Nullable ActiveSpec activeCheck, EndpointRegistry registry) {
+            CircuitBreakerSpec breakers, @Nullable ActiveSpec activeCheck, @Nullable StickySpec sticky,
+            Duration slowStart, EndpointRegistry registry) {
         this.name = name;
         this.endpoints = List.copyOf(endpoints);
         this.balancer = balancer;
@@ -56,7 +63,39 @@ public final class UpstreamGroup {
         this.registry = registry;
         this.breakers = breakers;
         this.activeCheck = activeCheck;
+        this.sticky = sticky;
+        this.slowStartNanos = slowStart.toNanos();
+        this.stickyIds = new String[this.endpoints.size()];
+        for (Endpoint e : this.endpoints) {
+            stickyIds[e.index()] = Long.toHexString(ConsistentHashBalancer.hash(name + "/" + e.authority()));
+        }
         this.counters = registry.counters(name);
+    }
+
+    /** The sticky-session cookie of this upstream, or null. */
+    public @Nullable StickySpec sticky() {
+        return sticky;
+    }
+
+    /** The cookie value that pins a client to {@code endpoint}. */
+    public String stickyId(Endpoint endpoint) {
+        return stickyIds[endpoint.index()];
+    }
+
+    /**
+     * The target a sticky cookie names, when it is available and not the one to avoid; otherwise a normal pick.
+     */
+    public @Nullable Endpoint pickSticky(@Nullable String cookieValue, PickContext context) {
+        if (cookieValue != null) {
+            List<Endpoint> candidates = available(System.nanoTime());
+            for (int i = 0; i < candidates.size(); i++) {
+                Endpoint e = candidates.get(i);
+                if (stickyIds[e.index()].equals(cookieValue) && !e.equals(context.avoid())) {
+                    return e;
+                }
+            }
+        }
+        return pick(context);
     }
 
     /** The active health check of this upstream, or null when it has none. */
@@ -148,12 +187,37 @@ public final class UpstreamGroup {
      */
     public @Nullable Endpoint pick(PickContext context) {
         long now = System.nanoTime();
+        List<Endpoint> candidates = available(now);
+        if (candidates.isEmpty()) {
+            return null;
+        }
+        Endpoint chosen = balancer.pick(candidates, context);
+        if (slowStartNanos > 0 && chosen != null && candidates.size() > 1 && !warm(chosen, now)) {
+            // a target in slow start keeps a pick with a probability growing from 10 % to 100%; otherwise the
+            // request goes elsewhere
+            Endpoint other = balancer.pick(candidates, new PickContext(chosen, context.attempt(), context.hashKey()));
+            if (other != null) {
+                chosen = other;
+            }
+        }
+        return chosen;
+    }
+
+    private boolean warm(Endpoint e, long now) {
+        long since = e.state().returnedAtNanos();
+        if (since == 0 || now - since >= slowStartNanos) {
+            return true;
+        }
+        double share = Math.max(0.1, (now - since) / (double) slowStartNanos);
+        return ThreadLocalRandom.current().nextDouble() < share;
+    }
+
+    private List<Endpoint> available(long now) {
         Availability a = availability;
         if (a.version != registry.healthVersion() || now - a.validUntilNanos >= 0) {
             a = recompute(now);
         }
-        List<Endpoint> candidates = a.endpoints;
-        return candidates.isEmpty() ? null : balancer.pick(candidates, context);
+        return a.endpoints;
     }
 
     private Availability recompute(long now) {

@@ -146,6 +146,8 @@ public final class SpecBinder {
         UpstreamSpec.HealthChecksSpec health = o.object("health_checks", UpstreamSpec.HealthChecksSpec.DEFAULTS,
                 this::healthChecks);
         CircuitBreakerSpec breakers = o.object("circuit_breakers", CircuitBreakerSpec.NONE, this::circuitBreakers);
+        UpstreamSpec.StickySpec sticky = o.object("sticky", null, this::sticky);
+        Duration slowStart = o.duration("slow_start", Duration.ZERO, true);
         UpstreamSpec.OnAllUnhealthy onAll = UpstreamSpec.OnAllUnhealthy.IGNORE_HEALTH;
         String onAllText = o.string("on_all_unhealthy", null);
         if (onAllText != null) {
@@ -165,7 +167,7 @@ public final class SpecBinder {
         }
         unique(o, "targets", names(targets, t -> t.address().toString()));
         return new UpstreamSpec(name, algorithm, targets, keepalive, hashOn, hashFallback, health, onAll,
-                breakers);
+                breakers, sticky, slowStart);
     }
 
     private @Nullable TargetSpec target(ConfigNode node, String path) {
@@ -267,6 +269,21 @@ public final class SpecBinder {
         int percent = o.integer("max_ejection_percent", 10, 0, 100);
         o.finish();
         return new UpstreamSpec.OutlierSpec(c5xx, gateway, base, percent);
+    }
+
+    private UpstreamSpec.@Nullable StickySpec sticky(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        String cookie = o.string("cookie", null);
+        Duration ttl = o.duration("ttl", Duration.ofHours(1), false);
+        o.finish();
+        if (cookie == null || !HEADER_NAME.matcher(cookie).matches()) {
+            o.error("cookie", cookie == null ? "is required" : "'" + cookie + "' is not a cookie name");
+            return null;
+        }
+        return new UpstreamSpec.StickySpec(cookie, ttl);
     }
 
     private @Nullable CircuitBreakerSpec circuitBreakers(ConfigNode node, String path) {

@@ -10,6 +10,8 @@ import org.jspecify.annotations.Nullable;
  * @param hashFallback the key used when {@code hashOn} is absent from a request
  * @param onAllUnhealthy what to do when no target is healthy
  * @param circuitBreakers limits past which requests are refused at once
+ * @param sticky pins clients to targets through a cookie, or null
+ * @param slowStart how long a target that comes back takes to reach its full share; zero for at once
  */
 public record UpstreamSpec(
         String name,
@@ -20,10 +22,19 @@ public record UpstreamSpec(
         HashKeySpec hashFallback,
         HealthChecksSpec healthChecks,
         OnAllUnhealthy onAllUnhealthy,
-        CircuitBreakerSpec circuitBreakers) {
+        CircuitBreakerSpec circuitBreakers,
+        @Nullable StickySpec sticky,
+        java.time.Duration slowStart) {
 
     public UpstreamSpec {
         targets = List.copyOf(targets);
+    }
+
+    /**
+     * {@code sticky}: Gatehouse sets a cookie naming the target that served a client (by an opaque id, never its
+     * address) and sends the client's later requests there while that target is available.
+     */
+    public record StickySpec(String cookie, java.time.Duration ttl) {
     }
 
     /** {@code on_all_unhealthy}: answer 503 at once, or try the unhealthy targets anyway. */
