@@ -14,6 +14,9 @@ import dev.gatehouse.server.GatewayServer;
 import dev.gatehouse.server.Transport;
 import dev.gatehouse.upstream.ActiveHealthChecker;
 import dev.gatehouse.upstream.ConnectionPools;
+import dev.gatehouse.upstream.DnsRefresher;
+import dev.gatehouse.upstream.DnsTargetResolver;
+import dev.gatehouse.upstream.TargetResolver;
 import dev.gatehouse.upstream.EndpointRegistry;
 import dev.gatehouse.upstream.UpstreamGroup;
 import java.util.List;
@@ -40,13 +43,15 @@ public final class GatehouseInstance implements AutoCloseable {
     private final EndpointRegistry registry;
     private final EventLoopGroup loops;
     private final Transport transport;
+    private final TargetResolver resolver;
     private final Object reloadLock = new Object();
-    // guarded by reloadLock
-    private List<ActiveHealthChecker> healthCheckers = List.of();
+    // guarded by reloadLock: health checkers and DNS refreshers of the current snapshot
+    private List<Runnable> stopBackgroundTasks = List.of();
 
     private GatehouseInstance(Path configFile, SnapshotHolder holder, GatewayServer server, AccessLog accessLog,
-            EndpointRegistry registry, EventLoopGroup loops, Transport transport) {
+            EndpointRegistry registry, EventLoopGroup loops, Transport transport, TargetResolver resolver) {
         this.configFile = configFile;
+        this.resolver = resolver;
         this.registry = registry;
         this.loops = loops;
         this.transport = transport;
@@ -58,25 +63,36 @@ public final class GatehouseInstance implements AutoCloseable {
     /** Loads, validates and compiles the file, then binds its listeners. */
     public static GatehouseInstance start(Path configFile) throws ConfigException, IOException, InterruptedException {
         GatewaySpec spec = new YamlConfigLoader().load(configFile);
-        EndpointRegistry registry = new EndpointRegistry();
-        Snapshot snapshot = new SnapshotCompiler(configFile.toString(), registry).compile(spec, 1);
-        SnapshotHolder holder = new SnapshotHolder(snapshot);
         Transport transport = Transport.detect();
         if (transport.name().equals("epoll")) {
             LOG.info("transport: native epoll");
         } else {
             LOG.info("transport: nio (epoll unavailable: {})", Transport.epollUnavailableReason());
         }
-        AccessLogSpec logSpec = spec.accessLog();
-        AccessLog accessLog = logSpec.enabled()
-                ? AccessLogWriter.open(logSpec.target(), logSpec.format() == AccessLogSpec.Format.JSON)
-                : AccessLog.OFF;
         EventLoopGroup group = GatewayServer.newEventLoopGroup(transport, spec.workerThreads());
+        // name servers and TTL bounds are read at start-up
+        TargetResolver resolver = new DnsTargetResolver(group.next(), transport.datagramChannelClass(), spec.dns());
+        EndpointRegistry registry = new EndpointRegistry();
+        Snapshot snapshot;
+        AccessLog accessLog;
+        try {
+            snapshot = new SnapshotCompiler(configFile.toString(), registry, resolver).compile(spec, 1);
+            AccessLogSpec logSpec = spec.accessLog();
+            accessLog = logSpec.enabled()
+                    ? AccessLogWriter.open(logSpec.target(), logSpec.format() == AccessLogSpec.Format.JSON)
+                    : AccessLog.OFF;
+        } catch (ConfigException | IOException | RuntimeException e) {
+            resolver.close();
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+            throw e;
+        }
+        SnapshotHolder holder = new SnapshotHolder(snapshot);
         ProxyContext context = new ProxyContext(holder, new ConnectionPools(transport.socketChannelClass()), accessLog);
         GatewayServer server = new GatewayServer(context, transport, group);
         try {
             server.start(snapshot);
         } catch (RuntimeException e) {
+            resolver.close();
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
             closeLog(accessLog);
             throw e;
@@ -85,9 +101,9 @@ public final class GatehouseInstance implements AutoCloseable {
                 Version.current(), spec.listeners().size(), spec.routes().size(), spec.upstreams().size(),
                 spec.services().size());
         GatehouseInstance instance = new GatehouseInstance(configFile, holder, server, accessLog, registry, group,
-                transport);
+                transport, resolver);
         synchronized (instance.reloadLock) {
-            instance.restartHealthChecks(snapshot);
+            instance.restartBackgroundTasks(snapshot);
         }
         return instance;
     }
@@ -103,7 +119,7 @@ public final class GatehouseInstance implements AutoCloseable {
             Snapshot current = holder.current();
             try {
                 GatewaySpec spec = loader.load(configFile);
-                Snapshot next = new SnapshotCompiler(configFile.toString(), registry).compile(spec,
+                Snapshot next = new SnapshotCompiler(configFile.toString(), registry, resolver).compile(spec,
                         current.revision() + 1);
                 if (!spec.listeners().stream().map(l -> l.name() + "@" + l.address())
                         .toList().equals(current.listeners().stream().map(l -> l.name() + "@" + l.address()).toList())) {
@@ -112,7 +128,7 @@ public final class GatehouseInstance implements AutoCloseable {
                 }
                 holder.swap(next);
                 registry.retain(next.endpointStates());
-                restartHealthChecks(next);
+                restartBackgroundTasks(next);
                 LOG.info("reload: config revision {} active ({} routes)", next.revision(), spec.routes().size());
                 return true;
             } catch (ConfigException e) {
@@ -125,19 +141,27 @@ public final class GatehouseInstance implements AutoCloseable {
         }
     }
 
-    /** Stops the probes of the previous snapshot and starts those of {@code snapshot}. Under reloadLock. */
-    private void restartHealthChecks(Snapshot snapshot) {
-        healthCheckers.forEach(ActiveHealthChecker::stop);
-        List<ActiveHealthChecker> started = new java.util.ArrayList<>();
+    /**
+     * Stops the health probes and DNS refreshes of the previous snapshot and starts those of {@code snapshot}.
+     * Under reloadLock.
+     */
+    private void restartBackgroundTasks(Snapshot snapshot) {
+        stopBackgroundTasks.forEach(Runnable::run);
+        List<Runnable> stops = new java.util.ArrayList<>();
         for (UpstreamGroup group : snapshot.upstreams().values()) {
             if (group.activeCheck() != null) {
                 ActiveHealthChecker checker = new ActiveHealthChecker(group, group.activeCheck(), loops,
                         transport.socketChannelClass(), registry);
                 checker.start();
-                started.add(checker);
+                stops.add(checker::stop);
+            }
+            if (!group.hostNames().isEmpty()) {
+                DnsRefresher refresher = new DnsRefresher(group, resolver, loops.next());
+                refresher.start();
+                stops.add(refresher::stop);
             }
         }
-        healthCheckers = List.copyOf(started);
+        stopBackgroundTasks = List.copyOf(stops);
     }
 
     public Snapshot snapshot() {
@@ -168,9 +192,10 @@ public final class GatehouseInstance implements AutoCloseable {
     public boolean stop(Duration drainTimeout) {
         LOG.info("stopping: draining connections for up to {}", drainTimeout);
         synchronized (reloadLock) {
-            healthCheckers.forEach(ActiveHealthChecker::stop);
+            stopBackgroundTasks.forEach(Runnable::run);
         }
         boolean drained = server.stop(drainTimeout);
+        resolver.close();
         closeLog(accessLog);
         LOG.info("stopped");
         return drained;

@@ -28,7 +28,15 @@ import dev.gatehouse.upstream.RoundRobinBalancer;
 import dev.gatehouse.upstream.UpstreamGroup;
 import dev.gatehouse.upstream.UpstreamService;
 import dev.gatehouse.upstream.WeightedRoundRobinBalancer;
-import java.net.InetSocketAddress;
+import dev.gatehouse.config.model.HostPort;
+import dev.gatehouse.upstream.TargetDefinition;
+import dev.gatehouse.upstream.TargetResolver;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,42 +50,63 @@ public final class SnapshotCompiler {
 
     private final String source;
     private final EndpointRegistry registry;
+    private final TargetResolver resolver;
 
     /**
      * @param source the name compile errors carry (the file)
      * @param registry target state shared with earlier and later snapshots
+     * @param resolver resolves target host names (this thread waits for it: never call on an event loop)
      */
-    public SnapshotCompiler(String source, EndpointRegistry registry) {
+    public SnapshotCompiler(String source, EndpointRegistry registry, TargetResolver resolver) {
         this.source = source;
         this.registry = registry;
+        this.resolver = resolver;
+    }
+
+    /** Resolves a host name now, or records why it cannot be. */
+    private List<InetAddress> resolve(String host, Duration timeout, String path, List<ConfigError> errors,
+            Map<String, List<InetAddress>> cache) {
+        List<InetAddress> known = cache.get(host);
+        if (known != null) {
+            return known;
+        }
+        List<InetAddress> addresses = List.of();
+        try {
+            addresses = resolver.resolveAll(host).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            errors.add(new ConfigError(source, 0, path, "cannot resolve host '" + host + "': "
+                    + e.getCause().getMessage()));
+        } catch (TimeoutException e) {
+            errors.add(new ConfigError(source, 0, path, "cannot resolve host '" + host + "': no answer within "
+                    + timeout.toMillis() + " ms"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            errors.add(new ConfigError(source, 0, path, "interrupted while resolving '" + host + "'"));
+        }
+        cache.put(host, List.copyOf(addresses));
+        return addresses;
     }
 
     public Snapshot compile(GatewaySpec spec, long revision) throws ConfigException {
         List<ConfigError> errors = new ArrayList<>();
         Map<String, UpstreamGroup> groups = new HashMap<>();
+        Map<String, List<InetAddress>> resolved = new HashMap<>();
+        Duration dnsTimeout = spec.dns().timeout().multipliedBy(2);
         for (int u = 0; u < spec.upstreams().size(); u++) {
             UpstreamSpec us = spec.upstreams().get(u);
-            List<Endpoint> endpoints = new ArrayList<>();
+            List<TargetDefinition> targets = new ArrayList<>();
+            Map<String, List<InetAddress>> addresses = new HashMap<>();
             for (int t = 0; t < us.targets().size(); t++) {
                 TargetSpec ts = us.targets().get(t);
-                InetSocketAddress address = new InetSocketAddress(ts.address().host(), ts.address().port());
-                if (address.isUnresolved()) {
-                    errors.add(new ConfigError(source, 0, "upstreams[" + u + "].targets[" + t + "].address",
-                            "cannot resolve host '" + ts.address().host() + "'"));
+                HostPort hp = ts.address();
+                targets.add(new TargetDefinition(hp.toString(), hp.host(), hp.port(), ts.weight(), ts.backup(),
+                        hp.literal()));
+                if (!hp.literal()) {
+                    addresses.put(hp.host(), resolve(hp.host(), dnsTimeout, "upstreams[" + u + "].targets[" + t
+                            + "].address", errors, resolved));
                 }
-                String authority = ts.address().toString();
-                endpoints.add(new Endpoint(t, address, authority, ts.weight(), ts.backup(),
-                        registry.state(us.name(), authority)));
             }
-            Balancer balancer = switch (us.algorithm()) {
-                case ROUND_ROBIN -> new RoundRobinBalancer();
-                case WEIGHTED_ROUND_ROBIN -> new WeightedRoundRobinBalancer(endpoints.size());
-                case LEAST_CONNECTIONS -> new LeastConnectionsBalancer();
-                case LEAST_REQUEST -> new LeastRequestBalancer();
-                case CONSISTENT_HASH -> new ConsistentHashBalancer(endpoints);
-                case RANDOM -> new RandomBalancer();
-            };
-            groups.put(us.name(), new UpstreamGroup(us.name(), endpoints, balancer,
+            groups.put(us.name(), new UpstreamGroup(us.name(), targets, addresses, balancerFactory(us),
                     us.keepalive().maxIdlePerTarget(), us.keepalive().idleTimeout(), healthPolicy(us),
                     us.algorithm() == BalancingAlgorithm.CONSISTENT_HASH ? us.hashOn() : null, us.hashFallback(),
                     us.circuitBreakers(), us.healthChecks().active(), us.sticky(), us.slowStart(), registry));
@@ -89,18 +118,17 @@ public final class SnapshotCompiler {
             ServiceSpec ss = spec.services().get(s);
             UpstreamGroup group;
             if (ss.url() != null) {
-                InetSocketAddress address = new InetSocketAddress(ss.url().address().host(), ss.url().address().port());
-                if (address.isUnresolved()) {
-                    errors.add(new ConfigError(source, 0, "services[" + s + "].url",
-                            "cannot resolve host '" + ss.url().address().host() + "'"));
-                }
                 String groupName = "service:" + ss.name();
-                String authority = hostHeader(ss.url().address().host(), ss.url().address().port());
-                Endpoint only = new Endpoint(0, address, authority, 1, false, registry.state(groupName, authority));
-                group = new UpstreamGroup(groupName, List.of(only), new RoundRobinBalancer(),
+                HostPort hp = ss.url().address();
+                String authority = hostHeader(hp.host(), hp.port());
+                Map<String, List<InetAddress>> addresses = hp.literal() ? Map.of()
+                        : Map.of(hp.host(), resolve(hp.host(), dnsTimeout, "services[" + s + "].url", errors,
+                                resolved));
+                group = new UpstreamGroup(groupName, List.of(new TargetDefinition(authority, hp.host(), hp.port(), 1,
+                        false, hp.literal())), addresses, endpoints -> new RoundRobinBalancer(),
                         KeepaliveSpec.DEFAULTS.maxIdlePerTarget(), KeepaliveSpec.DEFAULTS.idleTimeout(),
                         HealthPolicy.NONE, null, HashKeySpec.IP, CircuitBreakerSpec.NONE, null, null,
-                        java.time.Duration.ZERO, registry);
+                        Duration.ZERO, registry);
                 // a service URL is an implicit upstream of one target, listed under its own name
                 groups.put(groupName, group);
             } else {
@@ -128,6 +156,17 @@ public final class SnapshotCompiler {
             limits.put(l.name(), l.limits());
         }
         return new Snapshot(revision, spec, Router.compile(definitions), groups, limits);
+    }
+
+    private static Function<List<Endpoint>, Balancer> balancerFactory(UpstreamSpec us) {
+        return switch (us.algorithm()) {
+            case ROUND_ROBIN -> endpoints -> new RoundRobinBalancer();
+            case WEIGHTED_ROUND_ROBIN -> endpoints -> new WeightedRoundRobinBalancer(endpoints.size());
+            case LEAST_CONNECTIONS -> endpoints -> new LeastConnectionsBalancer();
+            case LEAST_REQUEST -> endpoints -> new LeastRequestBalancer();
+            case CONSISTENT_HASH -> ConsistentHashBalancer::new;
+            case RANDOM -> endpoints -> new RandomBalancer();
+        };
     }
 
     private static HealthPolicy healthPolicy(UpstreamSpec us) {

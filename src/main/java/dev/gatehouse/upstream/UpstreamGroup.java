@@ -7,8 +7,11 @@ import dev.gatehouse.config.model.UpstreamSpec.StickySpec;
 import java.util.concurrent.ThreadLocalRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.net.InetAddress;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +27,9 @@ public final class UpstreamGroup {
     private static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(3600);
 
     private final String name;
-    private final List<Endpoint> endpoints;
-    private final Balancer balancer;
+    private final List<TargetDefinition> targets;
+    private final Function<List<Endpoint>, Balancer> balancerFactory;
+    private volatile Members members;
     private final int maxIdlePerTarget;
     private final Duration idleTimeout;
     private final HealthPolicy health;
@@ -35,26 +39,35 @@ public final class UpstreamGroup {
     private final CircuitBreakerSpec breakers;
     private final @Nullable ActiveSpec activeCheck;
     private final @Nullable StickySpec sticky;
-    /** Cookie values naming each target, by index: opaque, stable across reloads and nodes. */
-    private final String[] stickyIds;
     private final long slowStartNanos;
     private final UpstreamCounters counters;
     private volatile Availability availability = new Availability(-1, 0, List.of());
+
+    /**
+     * The current endpoints with the balancer built for them and the sticky cookie value of each (an opaque hash,
+     * the same across reloads and nodes). Replaced whole when a host name resolves to other addresses.
+     */
+    private record Members(List<Endpoint> endpoints, Balancer balancer, String[] stickyIds,
+            Map<String, List<InetAddress>> resolved) {
+    }
 
     /** The targets that may take requests now, valid until the health version moves or an ejection ends. */
     private record Availability(long version, long validUntilNanos, List<Endpoint> endpoints) {
     }
 
     /**
+     * @param resolved the addresses of the named targets now
+     * @param balancerFactory builds the balancer for a list of endpoints (again when the list changes)
      * @param hashOn the consistent-hash key, or null when the balancer does not hash
      */
-    public UpstreamGroup(String name, List<Endpoint> endpoints, Balancer balancer, int maxIdlePerTarget,
+    public UpstreamGroup(String name, List<TargetDefinition> targets, Map<String, List<InetAddress>> resolved,
+            Function<List<Endpoint>, Balancer> balancerFactory, int maxIdlePerTarget,
             Duration idleTimeout, HealthPolicy health, @Nullable HashKeySpec hashOn, HashKeySpec hashFallback,
             CircuitBreakerSpec breakers, @Nullable ActiveSpec activeCheck, @Nullable StickySpec sticky,
             Duration slowStart, EndpointRegistry registry) {
         this.name = name;
-        this.endpoints = List.copyOf(endpoints);
-        this.balancer = balancer;
+        this.targets = List.copyOf(targets);
+        this.balancerFactory = balancerFactory;
         this.maxIdlePerTarget = maxIdlePerTarget;
         this.idleTimeout = idleTimeout;
         this.health = health;
@@ -65,11 +78,36 @@ public final class UpstreamGroup {
         this.activeCheck = activeCheck;
         this.sticky = sticky;
         this.slowStartNanos = slowStart.toNanos();
-        this.stickyIds = new String[this.endpoints.size()];
-        for (Endpoint e : this.endpoints) {
-            stickyIds[e.index()] = Long.toHexString(ConsistentHashBalancer.hash(name + "/" + e.authority()));
-        }
         this.counters = registry.counters(name);
+        this.members = members(Map.copyOf(resolved));
+    }
+
+    private Members members(Map<String, List<InetAddress>> resolved) {
+        List<Endpoint> endpoints = TargetDefinition.endpoints(name, targets, resolved, registry);
+        String[] ids = new String[endpoints.size()];
+        for (Endpoint e : endpoints) {
+            ids[e.index()] = Long.toHexString(ConsistentHashBalancer.hash(name + "/" + e.authority() + "/"
+                    + e.address().getAddress().getHostAddress()));
+        }
+        return new Members(List.copyOf(endpoints), balancerFactory.apply(endpoints), ids, resolved);
+    }
+
+    /** The host names among this upstream's targets, which DNS re-resolution keeps current. */
+    public List<String> hostNames() {
+        return targets.stream().filter(t -> !t.literal()).map(TargetDefinition::host).distinct().toList();
+    }
+
+    /** The addresses a host name resolved to last. */
+    public List<InetAddress> resolved(String host) {
+        return members.resolved().getOrDefault(host, List.of());
+    }
+
+    /** A host name now resolves to other addresses: rebuild the endpoints (and the balancer) around them. */
+    public synchronized void updateResolved(String host, List<InetAddress> addresses) {
+        Map<String, List<InetAddress>> next = new java.util.HashMap<>(members.resolved());
+        next.put(host, List.copyOf(addresses));
+        members = members(Map.copyOf(next));
+        registry.healthChanged();
     }
 
     /** The sticky-session cookie of this upstream, or null. */
@@ -79,7 +117,9 @@ public final class UpstreamGroup {
 
     /** The cookie value that pins a client to {@code endpoint}. */
     public String stickyId(Endpoint endpoint) {
-        return stickyIds[endpoint.index()];
+        String[] ids = members.stickyIds();
+        // an endpoint of an older member list (DNS changed meanwhile) may be out of range
+        return endpoint.index() < ids.length ? ids[endpoint.index()] : "";
     }
 
     /**
@@ -90,7 +130,7 @@ public final class UpstreamGroup {
             List<Endpoint> candidates = available(System.nanoTime());
             for (int i = 0; i < candidates.size(); i++) {
                 Endpoint e = candidates.get(i);
-                if (stickyIds[e.index()].equals(cookieValue) && !e.equals(context.avoid())) {
+                if (stickyId(e).equals(cookieValue) && !e.equals(context.avoid())) {
                     return e;
                 }
             }
@@ -159,7 +199,7 @@ public final class UpstreamGroup {
     }
 
     public List<Endpoint> endpoints() {
-        return endpoints;
+        return members.endpoints();
     }
 
     public int maxIdlePerTarget() {
@@ -191,6 +231,7 @@ public final class UpstreamGroup {
         if (candidates.isEmpty()) {
             return null;
         }
+        Balancer balancer = members.balancer();
         Endpoint chosen = balancer.pick(candidates, context);
         if (slowStartNanos > 0 && chosen != null && candidates.size() > 1 && !warm(chosen, now)) {
             // a target in slow start keeps a pick with a probability growing from 10 % to 100%; otherwise the
@@ -222,6 +263,7 @@ public final class UpstreamGroup {
 
     private Availability recompute(long now) {
         long version = registry.healthVersion();
+        List<Endpoint> endpoints = members.endpoints();
         long nextChange = now + RECHECK_NANOS;
         List<Endpoint> primaries = new ArrayList<>();
         List<Endpoint> backups = new ArrayList<>();
@@ -280,6 +322,7 @@ public final class UpstreamGroup {
 
     /** Envoy's rule: at most max_ejection_percent of the targets out at once, but one may always go. */
     private boolean ejectionAllowed(long now) {
+        List<Endpoint> endpoints = members.endpoints();
         int ejected = 0;
         for (Endpoint e : endpoints) {
             if (!e.state().available(now)) {
@@ -291,6 +334,7 @@ public final class UpstreamGroup {
 
     /** Seconds until the first ejected target returns (at least 1), for {@code Retry-After}. */
     public long retryAfterSeconds() {
+        List<Endpoint> endpoints = members.endpoints();
         long now = System.nanoTime();
         long soonest = Long.MAX_VALUE;
         for (Endpoint e : endpoints) {
@@ -302,20 +346,27 @@ public final class UpstreamGroup {
         return soonest == Long.MAX_VALUE ? 1 : Math.max(1, TimeUnit.NANOSECONDS.toSeconds(soonest + 999_999_999));
     }
 
-    /** One target's state, for operators (the Admin API publishes it). */
-    public record TargetHealth(String address, int weight, boolean backup, boolean available, int inFlight,
+    /**
+     * One endpoint's state, for operators (the Admin API publishes it).
+     *
+     * @param target the configured {@code host:port}
+     * @param address the resolved IP and port
+     */
+    public record TargetHealth(String target, String address, int weight, boolean backup, boolean available, int inFlight,
             boolean activeHealthy, String lastProbe, int ejections, String lastEjectionReason, long ejectedForMillis) {
     }
 
     /** The state of every target now. */
     public List<TargetHealth> health() {
+        List<Endpoint> endpoints = members.endpoints();
         long now = System.nanoTime();
         List<TargetHealth> out = new ArrayList<>();
         for (Endpoint e : endpoints) {
             EndpointState s = e.state();
             long until = s.ejectedUntilNanos();
             long left = until != 0 && until - now > 0 ? TimeUnit.NANOSECONDS.toMillis(until - now) : 0;
-            out.add(new TargetHealth(e.authority(), e.weight(), e.backup(), s.available(now), s.inFlight(),
+            String address = e.address().getAddress().getHostAddress() + ":" + e.address().getPort();
+            out.add(new TargetHealth(e.authority(), address, e.weight(), e.backup(), s.available(now), s.inFlight(),
                     s.activeHealthy(), s.activeDetail(), s.ejections(), s.ejectionReason(), left));
         }
         return out;

@@ -49,8 +49,13 @@ public final class TestBackend implements AutoCloseable {
 
     /** A backend on a given port (0: any free one), e.g. to restart a killed backend where it was. */
     public TestBackend(String name, int port) throws IOException {
+        this(name, InetAddress.getLoopbackAddress(), port);
+    }
+
+    /** A backend on another loopback address, such as 127.0.0.2 (all of 127/8 is this machine). */
+    public TestBackend(String name, InetAddress bind, int port) throws IOException {
         this.name = name;
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
+        this.server = HttpServer.create(new InetSocketAddress(bind, port), 128);
         server.setExecutor(executor);
         server.createContext("/", this::defaultHandler);
         server.start();
@@ -61,7 +66,7 @@ public final class TestBackend implements AutoCloseable {
     }
 
     public String address() {
-        return "127.0.0.1:" + port();
+        return server.getAddress().getAddress().getHostAddress() + ":" + port();
     }
 
     public String name() {

@@ -5,7 +5,14 @@ import dev.gatehouse.config.model.ConfigException;
 import dev.gatehouse.config.model.GatewaySpec;
 import dev.gatehouse.config.source.YamlConfigLoader;
 import dev.gatehouse.runtime.SnapshotCompiler;
+import dev.gatehouse.upstream.DnsTargetResolver;
 import dev.gatehouse.upstream.EndpointRegistry;
+import dev.gatehouse.upstream.TargetResolver;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import java.util.concurrent.TimeUnit;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,7 +29,13 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         try {
             GatewaySpec spec = new YamlConfigLoader().load(config);
-            new SnapshotCompiler(config.toString(), new EndpointRegistry()).compile(spec, 1);
+            // host names are resolved as the running gateway would, on a loop of our own
+            EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+            try (TargetResolver resolver = new DnsTargetResolver(loop.next(), NioDatagramChannel.class, spec.dns())) {
+                new SnapshotCompiler(config.toString(), new EndpointRegistry(), resolver).compile(spec, 1);
+            } finally {
+                loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
             System.out.println(config + ": valid (" + spec.listeners().size() + " listeners, " + spec.routes().size()
                     + " routes, " + spec.services().size() + " services, " + spec.upstreams().size() + " upstreams)");
             return 0;

@@ -9,6 +9,7 @@ import java.util.List;
  * @param trustedProxies peers whose {@code X-Forwarded-*} headers are kept (others' are replaced)
  * @param drainTimeout how long a graceful shutdown waits for in-flight requests
  * @param workerThreads event loop threads; 0 means one per available processor
+ * @param dns how target host names are resolved
  */
 public record GatewaySpec(
         List<ListenerSpec> listeners,
@@ -18,7 +19,8 @@ public record GatewaySpec(
         AccessLogSpec accessLog,
         List<Cidr> trustedProxies,
         Duration drainTimeout,
-        int workerThreads) {
+        int workerThreads,
+        DnsSpec dns) {
 
     public GatewaySpec {
         listeners = List.copyOf(listeners);

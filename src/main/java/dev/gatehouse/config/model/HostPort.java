@@ -29,6 +29,11 @@ public record HostPort(String host, int port) {
         return new HostPort(host, port);
     }
 
+    /** True when the host is an IPv4 or IPv6 literal, which needs no name resolution. */
+    public boolean literal() {
+        return Cidr.parse(host) != null;
+    }
+
     @Override
     public String toString() {
         return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;

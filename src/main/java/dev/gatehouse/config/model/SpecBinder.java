@@ -64,6 +64,7 @@ public final class SpecBinder {
         List<Cidr> trusted = top.list("trusted_proxies", false, this::cidr);
         Duration drain = top.duration("drain_timeout", Duration.ofSeconds(30), false);
         int workers = top.integer("worker_threads", 0, 0, 1024);
+        DnsSpec dns = top.object("dns", DnsSpec.DEFAULTS, this::dns);
         top.finish();
 
         unique(top, "listeners", names(listeners, ListenerSpec::name));
@@ -73,7 +74,7 @@ public final class SpecBinder {
         unique(top, "routes", names(routes, RouteSpec::name));
         checkReferences(top, upstreams, services, routes);
         return new GatewaySpec(present(listeners), present(upstreams), present(services), present(routes), accessLog,
-                trusted, drain, workers);
+                trusted, drain, workers, dns);
     }
 
     private static <T> List<@Nullable String> names(List<@Nullable T> items, java.util.function.Function<T, String> name) {
@@ -90,7 +91,7 @@ public final class SpecBinder {
 
     private static GatewaySpec emptySpec() {
         return new GatewaySpec(List.of(), List.of(), List.of(), List.of(), AccessLogSpec.DEFAULTS, List.of(),
-                Duration.ofSeconds(30), 0);
+                Duration.ofSeconds(30), 0, DnsSpec.DEFAULTS);
     }
 
     private @Nullable ListenerSpec listener(ConfigNode node, String path) {
@@ -269,6 +270,34 @@ public final class SpecBinder {
         int percent = o.integer("max_ejection_percent", 10, 0, 100);
         o.finish();
         return new UpstreamSpec.OutlierSpec(c5xx, gateway, base, percent);
+    }
+
+    private @Nullable DnsSpec dns(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        List<HostPort> servers = new ArrayList<>();
+        List<String> raw = o.strings("nameservers");
+        for (int i = 0; i < raw.size(); i++) {
+            String text = raw.get(i);
+            // a bare address means port 53
+            HostPort hp = !text.contains("/") && Cidr.parse(text) != null ? new HostPort(text, 53)
+                    : HostPort.parse(text);
+            if (hp == null || !hp.literal() || hp.port() == 0) {
+                o.errorAt("nameservers", i, "", "'" + text + "' is not an IP address with an optional port");
+            } else {
+                servers.add(hp);
+            }
+        }
+        Duration minTtl = o.duration("min_ttl", DnsSpec.DEFAULTS.minTtl(), false);
+        Duration maxTtl = o.duration("max_ttl", DnsSpec.DEFAULTS.maxTtl(), false);
+        Duration timeout = o.duration("timeout", DnsSpec.DEFAULTS.timeout(), false);
+        o.finish();
+        if (maxTtl.compareTo(minTtl) < 0) {
+            o.error("max_ttl", Units.format(maxTtl) + " is below min_ttl " + Units.format(minTtl));
+        }
+        return new DnsSpec(servers, minTtl, maxTtl, timeout);
     }
 
     private UpstreamSpec.@Nullable StickySpec sticky(ConfigNode node, String path) {
