@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.gatehouse.testing.Gateway;
+import dev.gatehouse.testing.TestConfigs;
 import dev.gatehouse.testing.TestBackend;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -13,20 +13,6 @@ import org.junit.jupiter.api.Test;
 /** Active HTTP and TCP probes take targets out of rotation and bring them back. */
 class ActiveHealthTest {
 
-    private static String gateway(String upstream) {
-        return """
-                listeners:
-                  - name: public
-                    address: 127.0.0.1:0
-                upstreams:
-                %s
-                services:
-                  - { name: s, upstream: u }
-                routes:
-                  - { name: r, service: s, paths: ["/"] }
-                access_log: { target: off }
-                """.formatted(upstream.indent(2));
-    }
 
     private static UpstreamGroup.TargetHealth health(Gateway gw, String address) {
         return gw.instance().upstreamHealth("u").stream().filter(h -> h.address().equals(address)).findFirst()
@@ -41,7 +27,7 @@ class ActiveHealthTest {
                 ex.sendResponseHeaders(bStatus.get(), -1);
                 ex.close();
             });
-            try (Gateway gw = Gateway.start(gateway("""
+            try (Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                     - name: u
                       targets: [{ address: %s }, { address: %s }]
                       health_checks:
@@ -81,11 +67,8 @@ class ActiveHealthTest {
 
     @Test
     void tcpProbesFindADeadTarget() throws Exception {
-        int dead;
-        try (ServerSocket s = new ServerSocket(0)) {
-            dead = s.getLocalPort();
-        }
-        try (TestBackend a = new TestBackend("a"); Gateway gw = Gateway.start(gateway("""
+        int dead = TestConfigs.closedPort();
+        try (TestBackend a = new TestBackend("a"); Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                 - name: u
                   targets: [{ address: %s }, { address: "127.0.0.1:%d" }]
                   health_checks: { active: { type: tcp, interval: 100ms, timeout: 100ms, unhealthy_threshold: 1 } }

@@ -3,8 +3,8 @@ package dev.gatehouse.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.testing.Gateway;
+import dev.gatehouse.testing.TestConfigs;
 import dev.gatehouse.testing.TestBackend;
-import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.HashMap;
@@ -15,26 +15,7 @@ import org.junit.jupiter.api.Test;
 /** Passive health checks, outlier detection, backups and on_all_unhealthy over real sockets. */
 class PassiveHealthTest {
 
-    private static int closedPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
-    private static String gateway(String upstream) {
-        return """
-                listeners:
-                  - name: public
-                    address: 127.0.0.1:0
-                upstreams:
-                %s
-                services:
-                  - { name: s, upstream: u }
-                routes:
-                  - { name: r, service: s, paths: ["/"] }
-                access_log: { target: off }
-                """.formatted(upstream.indent(2));
-    }
 
     private static Map<Integer, Integer> statuses(Gateway gw, int n) throws Exception {
         Map<Integer, Integer> out = new HashMap<>();
@@ -46,8 +27,8 @@ class PassiveHealthTest {
 
     @Test
     void maxFailsTakesADeadTargetOutOfRotation() throws Exception {
-        int dead = closedPort();
-        try (TestBackend good = new TestBackend("good"); Gateway gw = Gateway.start(gateway("""
+        int dead = TestConfigs.closedPort();
+        try (TestBackend good = new TestBackend("good"); Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                 - name: u
                   targets: [{ address: %s }, { address: "127.0.0.1:%d" }]
                   health_checks: { passive: { max_fails: 1, fail_timeout: 30s } }
@@ -73,7 +54,7 @@ class PassiveHealthTest {
                 ex.sendResponseHeaders(500, -1);
                 ex.close();
             });
-            try (Gateway gw = Gateway.start(gateway("""
+            try (Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                     - name: u
                       targets: [{ address: %s }, { address: %s }]
                       health_checks:
@@ -97,7 +78,7 @@ class PassiveHealthTest {
                     ex.close();
                 });
             }
-            try (Gateway gw = Gateway.start(gateway("""
+            try (Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                     - name: u
                       targets: [{ address: %s }, { address: %s }]
                       health_checks: { outlier: { consecutive_gateway_errors: 2, max_ejection_percent: 50 } }
@@ -112,7 +93,7 @@ class PassiveHealthTest {
 
     @Test
     void backupsServeOnlyWhenNoPrimaryIsHealthy() throws Exception {
-        int dead = closedPort();
+        int dead = TestConfigs.closedPort();
         try (TestBackend primary = new TestBackend("primary"); TestBackend backup = new TestBackend("backup")) {
             String upstream = """
                     - name: u
@@ -121,12 +102,12 @@ class PassiveHealthTest {
                         - { address: %s, backup: true }
                       health_checks: { passive: { max_fails: 1, fail_timeout: 30s } }
                     """;
-            try (Gateway gw = Gateway.start(gateway(upstream.formatted(primary.address(), backup.address())))) {
+            try (Gateway gw = Gateway.start(TestConfigs.withUpstream(upstream.formatted(primary.address(), backup.address())))) {
                 for (int i = 0; i < 10; i++) {
                     assertThat(gw.get("/x").headers().firstValue("x-backend")).hasValue("primary");
                 }
             }
-            try (Gateway gw = Gateway.start(gateway(upstream.formatted("127.0.0.1:" + dead, backup.address())))) {
+            try (Gateway gw = Gateway.start(TestConfigs.withUpstream(upstream.formatted("127.0.0.1:" + dead, backup.address())))) {
                 assertThat(gw.get("/x").statusCode()).isEqualTo(502);
                 for (int i = 0; i < 10; i++) {
                     assertThat(gw.get("/x").headers().firstValue("x-backend")).hasValue("backup");
@@ -137,8 +118,8 @@ class PassiveHealthTest {
 
     @Test
     void onAllUnhealthyFailAnswers503WithRetryAfterAndIgnoreHealthTriesAnyway() throws Exception {
-        int dead = closedPort();
-        try (Gateway gw = Gateway.start(gateway("""
+        int dead = TestConfigs.closedPort();
+        try (Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                 - name: u
                   targets: [{ address: "127.0.0.1:%d" }]
                   health_checks: { passive: { max_fails: 1, fail_timeout: 20s } }
@@ -150,7 +131,7 @@ class PassiveHealthTest {
             assertThat(r.body()).contains("\"error\":\"no_healthy_upstream\"");
             assertThat(Long.parseLong(r.headers().firstValue("retry-after").orElseThrow())).isBetween(1L, 20L);
         }
-        try (Gateway gw = Gateway.start(gateway("""
+        try (Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                 - name: u
                   targets: [{ address: "127.0.0.1:%d" }]
                   health_checks: { passive: { max_fails: 1, fail_timeout: 20s } }
@@ -164,7 +145,7 @@ class PassiveHealthTest {
     @Test
     void consistentHashPinsAKeyToOneTarget() throws Exception {
         try (TestBackend a = new TestBackend("a"); TestBackend b = new TestBackend("b");
-                TestBackend c = new TestBackend("c"); Gateway gw = Gateway.start(gateway("""
+                TestBackend c = new TestBackend("c"); Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                         - name: u
                           algorithm: consistent-hash
                           hash_on: header:x-user
@@ -185,7 +166,7 @@ class PassiveHealthTest {
 
     @Test
     void unknownHashKeysAndMisplacedOptionsAreConfigErrors() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gateway.start(gateway("""
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gateway.start(TestConfigs.withUpstream("""
                 - name: u
                   hash_on: header:x-user
                   targets: [{ address: "127.0.0.1:1" }]

@@ -3,9 +3,9 @@ package dev.gatehouse.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.testing.Gateway;
+import dev.gatehouse.testing.TestConfigs;
 import dev.gatehouse.testing.RawBackend;
 import dev.gatehouse.testing.TestBackend;
-import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -18,28 +18,7 @@ import org.junit.jupiter.api.Test;
 /** Retries (conditions, body replay, per-try timeout, idempotency) and circuit breakers over real sockets. */
 class RetryAndBreakerTest {
 
-    private static int closedPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
-    private static String gateway(String upstream, String retries) {
-        return """
-                listeners:
-                  - name: public
-                    address: 127.0.0.1:0
-                upstreams:
-                %s
-                services:
-                  - name: s
-                    upstream: u
-                %s
-                routes:
-                  - { name: r, service: s, paths: ["/"] }
-                access_log: { target: off }
-                """.formatted(upstream.indent(2), retries.indent(4));
-    }
 
     private static HttpResponse<String> post(Gateway gw, String body) throws Exception {
         return gw.client().send(HttpRequest.newBuilder(gw.uri("/p")).POST(HttpRequest.BodyPublishers.ofString(body))
@@ -48,8 +27,8 @@ class RetryAndBreakerTest {
 
     @Test
     void connectFailuresAreRetriedOnAnotherTargetForAnyMethod() throws Exception {
-        int dead = closedPort();
-        try (TestBackend good = new TestBackend("good"); Gateway gw = Gateway.start(gateway("""
+        int dead = TestConfigs.closedPort();
+        try (TestBackend good = new TestBackend("good"); Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                 - name: u
                   targets: [{ address: "127.0.0.1:%d" }, { address: %s }]
                 """.formatted(dead, good.address()), """
@@ -77,7 +56,7 @@ class RetryAndBreakerTest {
                     - name: u
                       targets: [{ address: %s }, { address: %s }]
                     """.formatted(bad.address(), good.address());
-            try (Gateway gw = Gateway.start(gateway(upstream, """
+            try (Gateway gw = Gateway.start(TestConfigs.withUpstream(upstream, """
                     retries: { attempts: 1, on: ["retriable-status:503"], retry_non_idempotent: true }
                     """))) {
                 for (int i = 0; i < 6; i++) {
@@ -88,7 +67,7 @@ class RetryAndBreakerTest {
                 // round-robin: each request meets the failing target first, then is retried on the other
                 assertThat(bad.seen()).hasSize(6);
             }
-            try (Gateway gw = Gateway.start(gateway(upstream, """
+            try (Gateway gw = Gateway.start(TestConfigs.withUpstream(upstream, """
                     retries: { attempts: 1, on: ["retriable-status:503"] }
                     """))) {
                 Map<Integer, Integer> statuses = new HashMap<>();
@@ -107,7 +86,7 @@ class RetryAndBreakerTest {
         try (RawBackend hanging = new RawBackend((s, i) -> {
             RawBackend.readHead(s.getInputStream());
             Thread.sleep(10_000);
-        }); TestBackend good = new TestBackend("good"); Gateway gw = Gateway.start(gateway("""
+        }); TestBackend good = new TestBackend("good"); Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                 - name: u
                   targets: [{ address: %s }, { address: %s }]
                 """.formatted(hanging.address(), good.address()), """
@@ -126,8 +105,8 @@ class RetryAndBreakerTest {
 
     @Test
     void withoutRetriesTheFailureReachesTheClient() throws Exception {
-        int dead = closedPort();
-        try (Gateway gw = Gateway.start(gateway("""
+        int dead = TestConfigs.closedPort();
+        try (Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                 - name: u
                   targets: [{ address: "127.0.0.1:%d" }]
                 """.formatted(dead), ""))) {
@@ -150,19 +129,24 @@ class RetryAndBreakerTest {
         assertThat(counters.retries()).isEqualTo(20);
     }
 
+    /** Every request takes 800 ms: long enough to hold a circuit breaker slot while the test probes it. */
+    private static void answerSlowly(TestBackend backend) {
+        backend.handle("/", ex -> {
+            try {
+                Thread.sleep(800);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+    }
+
     @Test
     void maxRequestsRefusesOverflowAtOnce() throws Exception {
         try (TestBackend slow = new TestBackend("slow")) {
-            slow.handle("/", ex -> {
-                try {
-                    Thread.sleep(800);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                ex.sendResponseHeaders(200, -1);
-                ex.close();
-            });
-            try (Gateway gw = Gateway.start(gateway("""
+            answerSlowly(slow);
+            try (Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                     - name: u
                       targets: [{ address: %s }]
                       circuit_breakers: { max_requests: 2 }
@@ -190,16 +174,8 @@ class RetryAndBreakerTest {
     @Test
     void maxConnectionsRefusesANewConnectionPastTheLimit() throws Exception {
         try (TestBackend slow = new TestBackend("slow")) {
-            slow.handle("/", ex -> {
-                try {
-                    Thread.sleep(800);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                ex.sendResponseHeaders(200, -1);
-                ex.close();
-            });
-            try (Gateway gw = Gateway.start(gateway("""
+            answerSlowly(slow);
+            try (Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                     - name: u
                       targets: [{ address: %s }]
                       circuit_breakers: { max_connections: 1 }

@@ -3,9 +3,9 @@ package dev.gatehouse.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.testing.Gateway;
+import dev.gatehouse.testing.TestConfigs;
 import dev.gatehouse.testing.RawHttp;
 import dev.gatehouse.testing.TestBackend;
-import java.net.ServerSocket;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -13,20 +13,6 @@ import org.junit.jupiter.api.Test;
 /** Sticky sessions through a cookie Gatehouse sets, and slow start of a target that comes back. */
 class StickyAndSlowStartTest {
 
-    private static String gateway(String upstream) {
-        return """
-                listeners:
-                  - name: public
-                    address: 127.0.0.1:0
-                upstreams:
-                %s
-                services:
-                  - { name: s, upstream: u }
-                routes:
-                  - { name: r, service: s, paths: ["/"] }
-                access_log: { target: off }
-                """.formatted(upstream.indent(2));
-    }
 
     private static RawHttp.Response get(Gateway gw, String cookie) throws Exception {
         try (RawHttp raw = gw.raw()) {
@@ -39,7 +25,7 @@ class StickyAndSlowStartTest {
     void aCookiePinsTheClientUntilItsTargetIsDown() throws Exception {
         TestBackend a = new TestBackend("a");
         TestBackend b = new TestBackend("b");
-        try (Gateway gw = Gateway.start(gateway("""
+        try (Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                 - name: u
                   targets: [{ address: %s }, { address: %s }]
                   sticky: { cookie: gh_sticky, ttl: 30m }
@@ -72,13 +58,10 @@ class StickyAndSlowStartTest {
 
     @Test
     void aReturningTargetRampsUpOverSlowStart() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = TestConfigs.closedPort();
         TestBackend a = new TestBackend("a");
         TestBackend b = null;
-        try (Gateway gw = Gateway.start(gateway("""
+        try (Gateway gw = Gateway.start(TestConfigs.withUpstream("""
                 - name: u
                   targets: [{ address: %s }, { address: "127.0.0.1:%d" }]
                   health_checks: { passive: { max_fails: 1, fail_timeout: 300ms } }
