@@ -6,6 +6,7 @@ import dev.gatehouse.config.model.GatewaySpec;
 import dev.gatehouse.config.source.YamlConfigLoader;
 import dev.gatehouse.observe.AccessLog;
 import dev.gatehouse.observe.AccessLogWriter;
+import dev.gatehouse.plugin.runtime.PluginCatalog;
 import dev.gatehouse.proxy.ProxyContext;
 import dev.gatehouse.runtime.Snapshot;
 import dev.gatehouse.runtime.SnapshotCompiler;
@@ -44,13 +45,16 @@ public final class GatehouseInstance implements AutoCloseable {
     private final EventLoopGroup loops;
     private final Transport transport;
     private final TargetResolver resolver;
+    private final PluginCatalog catalog;
     private final Object reloadLock = new Object();
     // guarded by reloadLock: health checkers and DNS refreshers of the current snapshot
     private List<Runnable> stopBackgroundTasks = List.of();
 
     private GatehouseInstance(Path configFile, SnapshotHolder holder, GatewayServer server, AccessLog accessLog,
-            EndpointRegistry registry, EventLoopGroup loops, Transport transport, TargetResolver resolver) {
+            EndpointRegistry registry, EventLoopGroup loops, Transport transport, TargetResolver resolver,
+            PluginCatalog catalog) {
         this.configFile = configFile;
+        this.catalog = catalog;
         this.resolver = resolver;
         this.registry = registry;
         this.loops = loops;
@@ -73,10 +77,11 @@ public final class GatehouseInstance implements AutoCloseable {
         // name servers and TTL bounds are read at start-up
         TargetResolver resolver = new DnsTargetResolver(group.next(), transport.datagramChannelClass(), spec.dns());
         EndpointRegistry registry = new EndpointRegistry();
+        PluginCatalog catalog = PluginCatalog.load(pluginsDir(configFile));
         Snapshot snapshot;
         AccessLog accessLog;
         try {
-            snapshot = new SnapshotCompiler(configFile.toString(), registry, resolver).compile(spec, 1);
+            snapshot = new SnapshotCompiler(configFile.toString(), registry, resolver, catalog).compile(spec, 1);
             AccessLogSpec logSpec = spec.accessLog();
             accessLog = logSpec.enabled()
                     ? AccessLogWriter.open(logSpec.target(), logSpec.format() == AccessLogSpec.Format.JSON)
@@ -101,11 +106,17 @@ public final class GatehouseInstance implements AutoCloseable {
                 Version.current(), spec.listeners().size(), spec.routes().size(), spec.upstreams().size(),
                 spec.services().size());
         GatehouseInstance instance = new GatehouseInstance(configFile, holder, server, accessLog, registry, group,
-                transport, resolver);
+                transport, resolver, catalog);
         synchronized (instance.reloadLock) {
             instance.restartBackgroundTasks(snapshot);
         }
         return instance;
+    }
+
+    /** Third-party plugin jars live in {@code plugins/} beside the configuration file. */
+    public static Path pluginsDir(Path configFile) {
+        Path parent = configFile.toAbsolutePath().getParent();
+        return parent.resolve("plugins");
     }
 
     /**
@@ -119,7 +130,7 @@ public final class GatehouseInstance implements AutoCloseable {
             Snapshot current = holder.current();
             try {
                 GatewaySpec spec = loader.load(configFile);
-                Snapshot next = new SnapshotCompiler(configFile.toString(), registry, resolver).compile(spec,
+                Snapshot next = new SnapshotCompiler(configFile.toString(), registry, resolver, catalog).compile(spec,
                         current.revision() + 1);
                 if (!spec.listeners().stream().map(l -> l.name() + "@" + l.address())
                         .toList().equals(current.listeners().stream().map(l -> l.name() + "@" + l.address()).toList())) {

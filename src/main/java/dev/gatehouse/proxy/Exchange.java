@@ -1,6 +1,12 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.model.HashKeySpec;
+import dev.gatehouse.plugin.api.AttrKey;
+import dev.gatehouse.plugin.api.PluginExchange;
+import dev.gatehouse.plugin.runtime.PluginChain;
+import io.netty.handler.codec.http.HttpContent;
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
 import dev.gatehouse.routing.RoutableRequest;
 import dev.gatehouse.runtime.RouteEntry;
 import dev.gatehouse.runtime.Snapshot;
@@ -15,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * The state of one request, from its head to its log line: the one per-request object. Touched only on the
  * client connection's event loop.
  */
-final class Exchange implements RoutableRequest {
+final class Exchange implements RoutableRequest, PluginExchange {
 
     final Snapshot snapshot;
     final HttpRequest request;
@@ -51,6 +57,11 @@ final class Exchange implements RoutableRequest {
     int upstreamAttempts;
     long upstreamStartNanos;
     long upstreamHeadNanos;
+    /** Request body chunks that arrived while plugins were deciding (asynchronously); owned here. */
+    @Nullable ArrayDeque<HttpContent> heldBody;
+    /** Plugins are still deciding: the request is not sent upstream yet. */
+    boolean pluginsPending;
+    private @Nullable IdentityHashMap<AttrKey<?>, Object> attributes;
     /** Seconds for a {@code Retry-After} header on a local reply, or 0 for none. */
     long retryAfterSeconds;
     /** The circuit breaker that refused this request, for the {@code x-gatehouse-overflow} header; or null. */
@@ -115,6 +126,50 @@ final class Exchange implements RoutableRequest {
             i = amp + 1;
         }
         return null;
+    }
+
+    @Override
+    public String requestId() {
+        return requestId;
+    }
+
+    @Override
+    public String clientIp() {
+        return clientIp;
+    }
+
+    @Override
+    public HttpHeaders requestHeaders() {
+        return request.headers();
+    }
+
+    @Override
+    public String routeName() {
+        return route == null ? "" : route.name();
+    }
+
+    @Override
+    public String serviceName() {
+        return route == null ? "" : route.service().name();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> @Nullable T attribute(AttrKey<T> key) {
+        return attributes == null ? null : (T) attributes.get(key);
+    }
+
+    @Override
+    public <T> void attribute(AttrKey<T> key, T value) {
+        if (attributes == null) {
+            attributes = new IdentityHashMap<>(4);
+        }
+        attributes.put(key, value);
+    }
+
+    /** The plugins of the matched route (none before routing). */
+    PluginChain plugins() {
+        return route == null ? PluginChain.EMPTY : route.plugins();
     }
 
     /** The value of a consistent-hash key source in this request, or null when the request lacks it. */

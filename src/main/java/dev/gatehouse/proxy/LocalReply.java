@@ -47,6 +47,21 @@ final class LocalReply {
         return r;
     }
 
+    /** A response with a given body (a plugin's), such as a maintenance page. */
+    static FullHttpResponse body(ByteBufAllocator alloc, HttpResponseStatus status, String text,
+            @org.jspecify.annotations.Nullable String contentType, String requestId, boolean close) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                alloc.buffer(bytes.length).writeBytes(bytes));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType != null ? contentType : "text/plain; charset=utf-8")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+                .set(REQUEST_ID, requestId);
+        if (close) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return r;
+    }
+
     private static void escape(StringBuilder sb, String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

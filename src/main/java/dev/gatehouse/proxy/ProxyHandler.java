@@ -5,6 +5,8 @@ import dev.gatehouse.routing.RouteMatch;
 import dev.gatehouse.runtime.RouteEntry;
 import dev.gatehouse.runtime.Snapshot;
 import dev.gatehouse.observe.AccessLog;
+import dev.gatehouse.plugin.api.Outcome;
+import dev.gatehouse.plugin.runtime.PluginChain;
 import dev.gatehouse.observe.AccessLogEntry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -154,23 +156,71 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
                     "the request body is larger than " + ex.maxBodySize + " bytes");
             return;
         }
-        String expect = h.get(HttpHeaderNames.EXPECT);
-        if (expect != null) {
-            if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
-                rejectAndClose(ex, HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed",
-                        "only the 100-continue expectation is supported");
-                return;
+        timer.phase(ClientPhase.READ_BODY);
+        if (!h.contains(HttpHeaderNames.EXPECT) || validExpectation(h.get(HttpHeaderNames.EXPECT))) {
+            PluginChain plugins = route.plugins();
+            if (plugins.isEmpty()) {
+                forward(ex);
+            } else {
+                ex.pluginsPending = true;
+                plugins.runRequest(ex, ctx.executor(), outcome -> afterPlugins(ex, outcome));
             }
-            if (!ex.http10) {
-                // the gateway asks for the body itself, as nginx does; the upstream never sees Expect
-                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                        Unpooled.EMPTY_BUFFER));
+        } else {
+            rejectAndClose(ex, HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed",
+                    "only the 100-continue expectation is supported");
+        }
+    }
+
+    private static boolean validExpectation(String expect) {
+        return HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim());
+    }
+
+    /** The request phase of the route's plugins ended: forward the request, or answer as a plugin said. */
+    private void afterPlugins(Exchange ex, Outcome outcome) {
+        if (exchange != ex || closed) {
+            releaseHeld(ex);
+            return;
+        }
+        ex.pluginsPending = false;
+        if (outcome instanceof Outcome.Respond respond) {
+            releaseHeld(ex);
+            reject(ex, HttpResponseStatus.valueOf(respond.status()), respond, respond.code(), respond.message());
+            return;
+        }
+        forward(ex);
+        ArrayDeque<HttpContent> held = ex.heldBody;
+        if (held != null) {
+            ex.heldBody = null;
+            HttpContent chunk;
+            while ((chunk = held.poll()) != null) {
+                relay.sendBody(chunk);
             }
+            relay.flushUpstream();
+        }
+    }
+
+    private static void releaseHeld(Exchange ex) {
+        ArrayDeque<HttpContent> held = ex.heldBody;
+        if (held != null) {
+            ex.heldBody = null;
+            held.forEach(HttpContent::release);
+        }
+    }
+
+    /** Rewrites the head for the upstream and hands the exchange to the relay. */
+    private void forward(Exchange ex) {
+        HttpRequest request = ex.request;
+        HttpHeaders h = request.headers();
+        RouteEntry route = ex.route;
+        if (h.contains(HttpHeaderNames.EXPECT) && !ex.http10) {
+            // the gateway asks for the body itself, as nginx does; the upstream never sees Expect
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
         }
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         String upstreamHost = route.preserveHost() && h.contains(HttpHeaderNames.HOST)
                 ? h.get(HttpHeaderNames.HOST) : null;
-        boolean trusted = clientAddress != null && snapshot.trusted(clientAddress.getAddress());
+        boolean trusted = clientAddress != null && ex.snapshot.trusted(clientAddress.getAddress());
         String uri = RouteMatch.upstreamPath(route.service().basePath(), ex.path, ex.matchedLength,
                 route.stripPath());
         if (ex.query != null) {
@@ -178,7 +228,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         request.setUri(uri);
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
-        timer.phase(ClientPhase.READ_BODY);
         // the endpoint (and with it the default Host) is chosen by the relay; set Host there
         relay.start(ex, request, chunked, trusted, upstreamHost, listenerPort);
     }
@@ -280,6 +329,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        if (ex.pluginsPending) {
+            if (ex.heldBody == null) {
+                ex.heldBody = new ArrayDeque<>(4);
+            }
+            ex.heldBody.add(content);
+            return;
+        }
         relay.sendBody(content);
     }
 
@@ -335,6 +391,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (!HeaderRules.toClient(response, keepAlive, ex.http10, bodyless)) {
             closeAfterResponse = true;
         }
+        ex.plugins().runResponseHeaders(ex, response);
         ctx.write(response, ctx.voidPromise());
     }
 
@@ -385,6 +442,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** Answers the current request with a JSON error (before any response byte was sent). */
     void replyLocally(Exchange ex, HttpResponseStatus status, String code, String message) {
+        replyLocally(ex, status, null, code, message);
+    }
+
+    /** The same, or the body and headers a plugin chose. */
+    private void replyLocally(Exchange ex, HttpResponseStatus status, Outcome.@Nullable Respond fromPlugin,
+            String code, String message) {
         ex.answeredLocally = true;
         ex.responseStarted = true;
         ex.status = status.code();
@@ -393,7 +456,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (close) {
             closeAfterResponse = true;
         }
-        var response = LocalReply.json(ctx.alloc(), status, code, message, ex.requestId, close);
+        var response = fromPlugin != null && fromPlugin.body() != null
+                ? LocalReply.body(ctx.alloc(), status, fromPlugin.body(), fromPlugin.contentType(), ex.requestId, close)
+                : LocalReply.json(ctx.alloc(), status, code, message, ex.requestId, close);
+        if (fromPlugin != null) {
+            fromPlugin.headers().forEach((k, v) -> response.headers().set(k, v));
+        }
         if (ex.retryAfterSeconds > 0) {
             response.headers().set(HttpHeaderNames.RETRY_AFTER, ex.retryAfterSeconds);
         }
@@ -404,6 +472,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (ex.head) {
             response.content().clear();
         }
+        ex.plugins().runResponseHeaders(ex, response);
         ctx.write(response, ctx.voidPromise());
         exchangeComplete(ex);
     }
@@ -415,9 +484,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void reject(Exchange ex, HttpResponseStatus status, String code, String message) {
+        reject(ex, status, null, code, message);
+    }
+
+    private void reject(Exchange ex, HttpResponseStatus status, Outcome.@Nullable Respond fromPlugin, String code,
+            String message) {
         ex.requestComplete = ex.requestComplete || !HttpUtil.isTransferEncodingChunked(ex.request)
                 && HttpUtil.getContentLength(ex.request, 0L) == 0;
-        replyLocally(ex, status, code, message);
+        replyLocally(ex, status, fromPlugin, code, message);
     }
 
     private void rejectMalformed(Exchange ex, Throwable cause) {
@@ -509,6 +583,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void log(Exchange ex) {
+        releaseHeld(ex);
+        ex.plugins().runComplete(ex, ex.loggedStatus());
         if (context.accessLog() == AccessLog.OFF) {
             return;
         }

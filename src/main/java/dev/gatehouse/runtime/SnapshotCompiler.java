@@ -29,6 +29,14 @@ import dev.gatehouse.upstream.UpstreamGroup;
 import dev.gatehouse.upstream.UpstreamService;
 import dev.gatehouse.upstream.WeightedRoundRobinBalancer;
 import dev.gatehouse.config.model.HostPort;
+import dev.gatehouse.config.model.PluginSpec;
+import dev.gatehouse.plugin.api.Plugin;
+import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.runtime.PluginCatalog;
+import dev.gatehouse.plugin.runtime.PluginChain;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import org.jspecify.annotations.Nullable;
 import dev.gatehouse.upstream.TargetDefinition;
 import dev.gatehouse.upstream.TargetResolver;
 import java.net.InetAddress;
@@ -51,16 +59,20 @@ public final class SnapshotCompiler {
     private final String source;
     private final EndpointRegistry registry;
     private final TargetResolver resolver;
+    private final PluginCatalog catalog;
 
     /**
      * @param source the name compile errors carry (the file)
      * @param registry target state shared with earlier and later snapshots
      * @param resolver resolves target host names (this thread waits for it: never call on an event loop)
+     * @param catalog the plugins that configurations may name
      */
-    public SnapshotCompiler(String source, EndpointRegistry registry, TargetResolver resolver) {
+    public SnapshotCompiler(String source, EndpointRegistry registry, TargetResolver resolver,
+            PluginCatalog catalog) {
         this.source = source;
         this.registry = registry;
         this.resolver = resolver;
+        this.catalog = catalog;
     }
 
     /** Resolves a host name now, or records why it cannot be. */
@@ -139,12 +151,21 @@ public final class SnapshotCompiler {
             serviceRetries.put(ss.name(), ss.retries());
         }
 
+        Map<PluginSpec, PluginChain.Entry> plugins = new IdentityHashMap<>();
+        PluginConfigBinder binder = new PluginConfigBinder(source, errors);
+        spec.plugins().forEach(p -> createPlugin(p, binder, plugins, errors));
+        spec.services().forEach(ss -> ss.plugins().forEach(p -> createPlugin(p, binder, plugins, errors)));
+        spec.routes().forEach(rs -> rs.plugins().forEach(p -> createPlugin(p, binder, plugins, errors)));
+        Map<String, ServiceSpec> serviceSpecs = new HashMap<>();
+        spec.services().forEach(ss -> serviceSpecs.put(ss.name(), ss));
+
         List<RouteDefinition<RouteEntry>> definitions = new ArrayList<>();
         for (int r = 0; r < spec.routes().size(); r++) {
             RouteSpec rs = spec.routes().get(r);
             RouteEntry entry = new RouteEntry(rs.name(), services.get(rs.service()), rs.stripPath(), rs.preserveHost(),
                     rs.clientMaxBodySize() == null ? -1 : rs.clientMaxBodySize(),
-                    rs.retries() != null ? rs.retries() : serviceRetries.get(rs.service()));
+                    rs.retries() != null ? rs.retries() : serviceRetries.get(rs.service()),
+                    chain(spec.plugins(), serviceSpecs.get(rs.service()), rs, plugins));
             definitions.add(new RouteDefinition<>(entry, rs.hosts(), rs.paths(), rs.methods(), rs.headers(),
                     rs.query(), rs.priority(), r));
         }
@@ -156,6 +177,61 @@ public final class SnapshotCompiler {
             limits.put(l.name(), l.limits());
         }
         return new Snapshot(revision, spec, Router.compile(definitions), groups, limits);
+    }
+
+    /** Builds one plugin instance for a {@code plugins:} entry, or records why it cannot be built. */
+    private void createPlugin(PluginSpec spec, PluginConfigBinder binder, Map<PluginSpec, PluginChain.Entry> out,
+            List<ConfigError> errors) {
+        PluginFactory<?> factory = catalog.factory(spec.name());
+        if (factory == null) {
+            errors.add(new ConfigError(source, spec.line(), spec.path() + ".name", "unknown plugin '" + spec.name()
+                    + "' (known: " + String.join(", ", catalog.names()) + ")"));
+            return;
+        }
+        if (!spec.enabled()) {
+            return;
+        }
+        Plugin plugin = instantiate(factory, spec, binder, errors);
+        if (plugin != null) {
+            out.put(spec, new PluginChain.Entry(spec.name(), factory.stage(), factory.priority(), plugin));
+        }
+    }
+
+    private <C extends Record> @Nullable Plugin instantiate(PluginFactory<C> factory, PluginSpec spec,
+            PluginConfigBinder binder, List<ConfigError> errors) {
+        C config = binder.bind(factory.configType(), spec.config(), spec.path() + ".config", spec.line());
+        if (config == null) {
+            return null;
+        }
+        try {
+            return factory.create(config);
+        } catch (IllegalArgumentException e) {
+            errors.add(new ConfigError(source, spec.config() == null ? spec.line() : spec.config().line(),
+                    spec.path() + ".config", e.getMessage()));
+            return null;
+        }
+    }
+
+    /**
+     * A route's chain: its own plugins, then its service's, then the global ones, the most specific entry of each
+     * name winning (Kong's rule); disabled entries switch a plugin off for their scope.
+     */
+    private static PluginChain chain(List<PluginSpec> global, @Nullable ServiceSpec service, RouteSpec route,
+            Map<PluginSpec, PluginChain.Entry> built) {
+        Map<String, PluginSpec> effective = new LinkedHashMap<>();
+        global.forEach(p -> effective.put(p.name(), p));
+        if (service != null) {
+            service.plugins().forEach(p -> effective.put(p.name(), p));
+        }
+        route.plugins().forEach(p -> effective.put(p.name(), p));
+        List<PluginChain.Entry> entries = new ArrayList<>();
+        for (PluginSpec p : effective.values()) {
+            PluginChain.Entry e = built.get(p);
+            if (e != null) {
+                entries.add(e);
+            }
+        }
+        return entries.isEmpty() ? PluginChain.EMPTY : new PluginChain(entries);
     }
 
     private static Function<List<Endpoint>, Balancer> balancerFactory(UpstreamSpec us) {

@@ -64,19 +64,39 @@ class ArchitectureTest {
     void runtimeCompilesFromModelToRoutingAndUpstream() {
         // the compiler waits for DNS answers, which come as Netty futures
         onlyDependsOn("runtime", NULLNESS, "dev.gatehouse.config.model..", "dev.gatehouse.routing..",
-                "dev.gatehouse.upstream..", "io.netty.util.concurrent..");
+                "dev.gatehouse.upstream..", "dev.gatehouse.plugin.api..", "dev.gatehouse.plugin.runtime..",
+                "io.netty.util.concurrent..");
     }
 
     @Test
     void proxyNeverReachesIntoServerOrBoot() {
         onlyDependsOn("proxy", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.routing..", "dev.gatehouse.upstream..",
-                "dev.gatehouse.observe..", "dev.gatehouse.runtime..", "dev.gatehouse.config.model..");
+                "dev.gatehouse.observe..", "dev.gatehouse.runtime..", "dev.gatehouse.config.model..",
+                "dev.gatehouse.plugin.api..", "dev.gatehouse.plugin.runtime..");
     }
 
     @Test
     void serverPlugsTheProxyIntoListeners() {
         onlyDependsOn("server", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.proxy..", "dev.gatehouse.runtime..",
                 "dev.gatehouse.observe..", "dev.gatehouse.config.model..");
+    }
+
+    @Test
+    void thePluginApiIsSmall() {
+        onlyDependsOn("plugin.api", NULLNESS, NETTY);
+        noClasses().that().resideInAPackage("dev.gatehouse.plugin.api..")
+                .should().dependOnClassesThat().resideInAPackage("io.netty.channel..")
+                .because("plugins never see a Channel").check(classes);
+    }
+
+    @Test
+    void thePluginRuntimeSeesOnlyTheApi() {
+        onlyDependsOn("plugin.runtime", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.plugin.api..");
+    }
+
+    @Test
+    void pluginsSeeOnlyThePluginApi() {
+        onlyDependsOn("plugins", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.plugin.api..");
     }
 
     @Test

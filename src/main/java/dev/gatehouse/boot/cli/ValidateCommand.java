@@ -4,6 +4,8 @@ import dev.gatehouse.config.model.ConfigError;
 import dev.gatehouse.config.model.ConfigException;
 import dev.gatehouse.config.model.GatewaySpec;
 import dev.gatehouse.config.source.YamlConfigLoader;
+import dev.gatehouse.boot.GatehouseInstance;
+import dev.gatehouse.plugin.runtime.PluginCatalog;
 import dev.gatehouse.runtime.SnapshotCompiler;
 import dev.gatehouse.upstream.DnsTargetResolver;
 import dev.gatehouse.upstream.EndpointRegistry;
@@ -26,13 +28,14 @@ final class ValidateCommand implements Callable<Integer> {
     Path config;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         try {
             GatewaySpec spec = new YamlConfigLoader().load(config);
             // host names are resolved as the running gateway would, on a loop of our own
             EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             try (TargetResolver resolver = new DnsTargetResolver(loop.next(), NioDatagramChannel.class, spec.dns())) {
-                new SnapshotCompiler(config.toString(), new EndpointRegistry(), resolver).compile(spec, 1);
+                new SnapshotCompiler(config.toString(), new EndpointRegistry(), resolver,
+                        PluginCatalog.load(GatehouseInstance.pluginsDir(config))).compile(spec, 1);
             } finally {
                 loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             }

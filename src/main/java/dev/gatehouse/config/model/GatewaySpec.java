@@ -10,6 +10,7 @@ import java.util.List;
  * @param drainTimeout how long a graceful shutdown waits for in-flight requests
  * @param workerThreads event loop threads; 0 means one per available processor
  * @param dns how target host names are resolved
+ * @param plugins the global plugins, applied to every route unless a service or route configures the same one
  */
 public record GatewaySpec(
         List<ListenerSpec> listeners,
@@ -20,7 +21,8 @@ public record GatewaySpec(
         List<Cidr> trustedProxies,
         Duration drainTimeout,
         int workerThreads,
-        DnsSpec dns) {
+        DnsSpec dns,
+        List<PluginSpec> plugins) {
 
     public GatewaySpec {
         listeners = List.copyOf(listeners);
@@ -28,5 +30,6 @@ public record GatewaySpec(
         services = List.copyOf(services);
         routes = List.copyOf(routes);
         trustedProxies = List.copyOf(trustedProxies);
+        plugins = List.copyOf(plugins);
     }
 }

@@ -26,7 +26,8 @@ public record RouteSpec(
         boolean preserveHost,
         int priority,
         @Nullable Long clientMaxBodySize,
-        @Nullable RetrySpec retries) {
+        @Nullable RetrySpec retries,
+        List<PluginSpec> plugins) {
 
     public RouteSpec {
         hosts = List.copyOf(hosts);
@@ -34,5 +35,6 @@ public record RouteSpec(
         methods = List.copyOf(methods);
         headers = Map.copyOf(headers);
         query = Map.copyOf(query);
+        plugins = List.copyOf(plugins);
     }
 }

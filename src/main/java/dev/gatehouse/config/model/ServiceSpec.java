@@ -17,7 +17,13 @@ public record ServiceSpec(
         Duration connectTimeout,
         Duration readTimeout,
         Duration writeTimeout,
-        RetrySpec retries) {
+        RetrySpec retries,
+        java.util.List<PluginSpec> plugins) {
+
+    public ServiceSpec {
+        plugins = java.util.List.copyOf(plugins);
+    }
+
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);

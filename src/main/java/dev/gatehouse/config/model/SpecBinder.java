@@ -65,6 +65,7 @@ public final class SpecBinder {
         Duration drain = top.duration("drain_timeout", Duration.ofSeconds(30), false);
         int workers = top.integer("worker_threads", 0, 0, 1024);
         DnsSpec dns = top.object("dns", DnsSpec.DEFAULTS, this::dns);
+        List<PluginSpec> plugins = top.plugins();
         top.finish();
 
         unique(top, "listeners", names(listeners, ListenerSpec::name));
@@ -74,7 +75,7 @@ public final class SpecBinder {
         unique(top, "routes", names(routes, RouteSpec::name));
         checkReferences(top, upstreams, services, routes);
         return new GatewaySpec(present(listeners), present(upstreams), present(services), present(routes), accessLog,
-                trusted, drain, workers, dns);
+                trusted, drain, workers, dns, plugins);
     }
 
     private static <T> List<@Nullable String> names(List<@Nullable T> items, java.util.function.Function<T, String> name) {
@@ -91,7 +92,7 @@ public final class SpecBinder {
 
     private static GatewaySpec emptySpec() {
         return new GatewaySpec(List.of(), List.of(), List.of(), List.of(), AccessLogSpec.DEFAULTS, List.of(),
-                Duration.ofSeconds(30), 0, DnsSpec.DEFAULTS);
+                Duration.ofSeconds(30), 0, DnsSpec.DEFAULTS, List.of());
     }
 
     private @Nullable ListenerSpec listener(ConfigNode node, String path) {
@@ -272,6 +273,32 @@ public final class SpecBinder {
         return new UpstreamSpec.OutlierSpec(c5xx, gateway, base, percent);
     }
 
+    private static final Pattern PLUGIN_NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
+
+    private @Nullable PluginSpec plugin(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        String name = o.string("name", null);
+        boolean enabled = o.bool("enabled", true);
+        ConfigNode config = o.get("config");
+        o.finish();
+        if (name == null) {
+            o.error("name", "is required");
+            return null;
+        }
+        if (!PLUGIN_NAME.matcher(name).matches()) {
+            o.error("name", "'" + name + "' is not a plugin name (expected: kebab-case, such as key-auth)");
+            return null;
+        }
+        if (config != null && !(config instanceof ConfigNode.MapNode)) {
+            o.error("config", "is " + config.kind() + " (expected: a map)");
+            return null;
+        }
+        return new PluginSpec(name, enabled, config, path, node.line());
+    }
+
     private @Nullable DnsSpec dns(ConfigNode node, String path) {
         Obj o = obj(node, path);
         if (o == null) {
@@ -405,6 +432,7 @@ public final class SpecBinder {
         Duration read = o.duration("read_timeout", ServiceSpec.DEFAULT_READ_TIMEOUT, false);
         Duration write = o.duration("write_timeout", ServiceSpec.DEFAULT_WRITE_TIMEOUT, false);
         RetrySpec retries = o.object("retries", RetrySpec.NONE, this::retries);
+        List<PluginSpec> plugins = o.plugins();
         o.finish();
         if ((upstream == null) == (url == null)) {
             o.error("", "exactly one of 'upstream' and 'url' must be set");
@@ -422,7 +450,7 @@ public final class SpecBinder {
             basePath = parsed.path;
         }
         return name == null ? null : new ServiceSpec(name, upstream, parsedUrl, basePath, connect, read, write,
-                retries);
+                retries, plugins);
     }
 
     private record ParsedUrl(ServiceSpec.ServiceUrl url, String path) {
@@ -500,6 +528,7 @@ public final class SpecBinder {
         int priority = o.integer("priority", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
         Long maxBody = o.has("client_max_body_size") ? o.size("client_max_body_size", 0, 0, Long.MAX_VALUE) : null;
         RetrySpec retries = o.object("retries", null, this::retries);
+        List<PluginSpec> plugins = o.plugins();
         o.finish();
         if (hosts.isEmpty() && paths.isEmpty() && methods.isEmpty() && headers.isEmpty() && query.isEmpty()) {
             o.error("", "a route needs at least one of hosts, paths, methods, headers or query");
@@ -508,7 +537,7 @@ public final class SpecBinder {
             return null;
         }
         return new RouteSpec(name, service, hosts, paths, methods, headers, query, strip, preserve, priority, maxBody,
-                retries);
+                retries, plugins);
     }
 
     private static @Nullable String checkPath(String p) {
@@ -822,6 +851,12 @@ public final class SpecBinder {
             for (int i = 0; i < list.items().size(); i++) {
                 out.add(reader.read(list.items().get(i), join(path, key) + "[" + i + "]"));
             }
+            return out;
+        }
+
+        List<PluginSpec> plugins() {
+            List<PluginSpec> out = list("plugins", false, SpecBinder.this::plugin);
+            unique(this, "plugins", names(out, PluginSpec::name));
             return out;
         }
 

@@ -1,0 +1,46 @@
+package dev.gatehouse.plugin.api;
+
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What a plugin's request phase decided: go on, answer now, or wait for something asynchronous (Envoy's
+ * Continue / sendLocalReply / StopIteration, as a value).
+ */
+public sealed interface Outcome permits Outcome.Continue, Outcome.Respond, Outcome.Await {
+
+    /** Go on with the next plugin, then the upstream. */
+    Outcome CONTINUE = Continue.INSTANCE;
+
+    /** An answer with a JSON error body {@code {"status":..,"error":code,"message":..,"request_id":..}}. */
+    static Outcome error(int status, String code, String message) {
+        return new Respond(status, code, message, Map.of(), null, null);
+    }
+
+    /** Go on. */
+    enum Continue implements Outcome {
+        INSTANCE
+    }
+
+    /**
+     * Answer the client now; the upstream is not called.
+     *
+     * @param code a stable snake_case error code (used in the JSON body when {@code body} is null)
+     * @param headers extra response headers
+     * @param body a body to send instead of the JSON error, or null
+     * @param contentType the body's type when {@code body} is given
+     */
+    record Respond(int status, String code, String message, Map<String, String> headers, @org.jspecify.annotations.Nullable String body,
+            @org.jspecify.annotations.Nullable String contentType) implements Outcome {
+        public Respond {
+            headers = Map.copyOf(headers);
+        }
+    }
+
+    /**
+     * Wait for {@code result}; the chain resumes with its outcome on the request's own event loop. A stage that
+     * fails, or does not complete within the chain's timeout, answers 503 (fail closed).
+     */
+    record Await(CompletionStage<Outcome> result) implements Outcome {
+    }
+}

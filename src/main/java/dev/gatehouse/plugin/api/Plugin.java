@@ -1,0 +1,32 @@
+package dev.gatehouse.plugin.api;
+
+import io.netty.handler.codec.http.HttpResponse;
+
+/**
+ * One configured plugin instance, shared by every request of the routes it applies to and by every event loop:
+ * it must be thread-safe and keep per-request state in {@link PluginExchange#attribute attributes}. Every phase has a
+ * do-nothing default. Phases run on the request's event loop and must never block it.
+ */
+public interface Plugin {
+
+    /** The request head arrived and matched a route; decide whether it goes on. */
+    default Outcome onRequestHeaders(PluginExchange exchange) {
+        return Outcome.CONTINUE;
+    }
+
+    /**
+     * The response head is about to go to the client (from the upstream or from the gateway itself); its
+     * headers may be changed.
+     */
+    default void onResponseHeaders(PluginExchange exchange, HttpResponse response) {
+    }
+
+    /**
+     * The exchange is over (the log phase): after the last response byte, or after the client left. Never delays
+     * the response; an exception here is logged and ignored.
+     *
+     * @param status the status sent, or 499 when the client left first
+     */
+    default void onComplete(PluginExchange exchange, int status) {
+    }
+}

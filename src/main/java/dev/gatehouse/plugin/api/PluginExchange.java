@@ -1,0 +1,44 @@
+package dev.gatehouse.plugin.api;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A plugin's view of one request. Every method is called on the request's event loop; none blocks.
+ */
+public interface PluginExchange {
+
+    /** The request id, also in error bodies and the access log. */
+    String requestId();
+
+    /** The client's address, as the gateway sees it. */
+    String clientIp();
+
+    /** The method, upper case. */
+    String method();
+
+    /** The path as the client sent it, without the query string. */
+    String path();
+
+    /** The Host, lower case, without port. */
+    String host();
+
+    /** The first value of a query parameter (not decoded), or null. */
+    @Nullable String queryParam(String name);
+
+    /**
+     * The request headers. Changes made in the request phase are what the upstream receives (after the gateway's
+     * own hop-by-hop and {@code X-Forwarded-*} rules).
+     */
+    HttpHeaders requestHeaders();
+
+    /** The name of the matched route. */
+    String routeName();
+
+    /** The name of the route's service. */
+    String serviceName();
+
+    <T> @Nullable T attribute(AttrKey<T> key);
+
+    <T> void attribute(AttrKey<T> key, T value);
+}

@@ -1,0 +1,35 @@
+package dev.gatehouse.plugin.api;
+
+/**
+ * Creates a plugin from its typed configuration. Built-in and third-party plugins implement this and are found
+ * with {@link java.util.ServiceLoader}.
+ *
+ * <p>The configuration is a record whose components are the plugin's {@code config:} keys in camelCase
+ * ({@code key_names} → {@code keyNames}). Supported component types: {@code String}, {@code int}, {@code long},
+ * {@code boolean}, {@code double}, {@link java.time.Duration} ({@code 250ms}), enums (written in lower case with
+ * dashes), records (nested maps), {@code List} of those, and {@code Map<String, String>}. Keys left out take their
+ * value from the record's {@code public static final DEFAULTS} instance, when there is one; otherwise they are
+ * required. Unknown keys and bad values are configuration errors with file, line and key.
+ *
+ * @param <C> the configuration record
+ */
+public interface PluginFactory<C extends Record> {
+
+    /** The kebab-case name used in the YAML, such as {@code key-auth}. */
+    String name();
+
+    Class<C> configType();
+
+    Stage stage();
+
+    /** Higher runs first within the stage. */
+    int priority();
+
+    /**
+     * Builds the plugin for one configuration entry, once per configuration snapshot, off the event loops.
+     *
+     * @throws IllegalArgumentException with a message naming the value and the expectation when the
+     *     configuration is valid in shape but not in meaning (it becomes a configuration error)
+     */
+    Plugin create(C config);
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.plugin.api;
+
+import org.jspecify.annotations.NullMarked;

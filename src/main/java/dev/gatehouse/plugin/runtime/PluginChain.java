@@ -1,0 +1,131 @@
+package dev.gatehouse.plugin.runtime;
+
+import dev.gatehouse.plugin.api.Outcome;
+import dev.gatehouse.plugin.api.Plugin;
+import dev.gatehouse.plugin.api.PluginExchange;
+import dev.gatehouse.plugin.api.Stage;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The plugins of one route, in their fixed order: by stage, then by priority (higher first), then by name.
+ * Resolved when the snapshot is compiled, immutable, shared by every request of the route.
+ */
+public final class PluginChain {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PluginChain.class);
+    /** How long an asynchronous plugin may keep a request waiting before it is answered 503. */
+    static final long AWAIT_TIMEOUT_MS = 10_000;
+
+    /** One plugin in the chain, with what orders it. */
+    public record Entry(String name, Stage stage, int priority, Plugin plugin) {
+    }
+
+    private static final Comparator<Entry> ORDER = Comparator.comparing(Entry::stage)
+            .thenComparing(Comparator.comparingInt(Entry::priority).reversed())
+            .thenComparing(Entry::name);
+
+    // after ORDER, which the constructor uses
+    public static final PluginChain EMPTY = new PluginChain(List.of());
+
+    private final Entry[] entries;
+
+    public PluginChain(List<Entry> entries) {
+        this.entries = entries.stream().sorted(ORDER).toArray(Entry[]::new);
+    }
+
+    public boolean isEmpty() {
+        return entries.length == 0;
+    }
+
+    /** The plugin names in the order they run on a request. */
+    public List<String> names() {
+        return java.util.Arrays.stream(entries).map(Entry::name).toList();
+    }
+
+    /**
+     * Runs the request phase. {@code done} receives {@link Outcome#CONTINUE} or a {@link Outcome.Respond}, on
+     * {@code loop}: at once when no plugin waits, later otherwise. A plugin that throws answers 500.
+     */
+    public void runRequest(PluginExchange exchange, EventExecutor loop, Consumer<Outcome> done) {
+        runFrom(0, exchange, loop, done);
+    }
+
+    private void runFrom(int start, PluginExchange exchange, EventExecutor loop, Consumer<Outcome> done) {
+        for (int i = start; i < entries.length; i++) {
+            Outcome outcome;
+            try {
+                outcome = entries[i].plugin().onRequestHeaders(exchange);
+            } catch (RuntimeException e) {
+                LOG.error("plugin '{}' failed on request {}", entries[i].name(), exchange.requestId(), e);
+                done.accept(Outcome.error(500, "plugin_error", "plugin '" + entries[i].name() + "' failed"));
+                return;
+            }
+            if (outcome instanceof Outcome.Await await) {
+                resumeLater(i, await, exchange, loop, done);
+                return;
+            }
+            if (outcome instanceof Outcome.Respond) {
+                done.accept(outcome);
+                return;
+            }
+        }
+        done.accept(Outcome.CONTINUE);
+    }
+
+    private void resumeLater(int index, Outcome.Await await, PluginExchange exchange, EventExecutor loop,
+            Consumer<Outcome> done) {
+        String name = entries[index].name();
+        boolean[] settled = new boolean[1];
+        var timeout = loop.schedule(() -> {
+            if (!settled[0]) {
+                settled[0] = true;
+                done.accept(Outcome.error(503, "plugin_timeout", "plugin '" + name + "' did not answer in time"));
+            }
+        }, AWAIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        await.result().whenComplete((outcome, error) -> loop.execute(() -> {
+            if (settled[0]) {
+                return;
+            }
+            settled[0] = true;
+            timeout.cancel(false);
+            if (error != null || outcome == null || outcome instanceof Outcome.Await) {
+                LOG.warn("plugin '{}' failed on request {}: {}", name, exchange.requestId(),
+                        error == null ? "no outcome" : error.toString());
+                done.accept(Outcome.error(503, "plugin_unavailable", "plugin '" + name + "' could not decide"));
+            } else if (outcome instanceof Outcome.Respond) {
+                done.accept(outcome);
+            } else {
+                runFrom(index + 1, exchange, loop, done);
+            }
+        }));
+    }
+
+    /** Runs the response-headers phase, in reverse order. */
+    public void runResponseHeaders(PluginExchange exchange, HttpResponse response) {
+        for (int i = entries.length - 1; i >= 0; i--) {
+            try {
+                entries[i].plugin().onResponseHeaders(exchange, response);
+            } catch (RuntimeException e) {
+                LOG.error("plugin '{}' failed on the response of {}", entries[i].name(), exchange.requestId(), e);
+            }
+        }
+    }
+
+    /** Runs the log phase; failures are logged and ignored. */
+    public void runComplete(PluginExchange exchange, int status) {
+        for (int i = entries.length - 1; i >= 0; i--) {
+            try {
+                entries[i].plugin().onComplete(exchange, status);
+            } catch (RuntimeException e) {
+                LOG.error("plugin '{}' failed in the log phase of {}", entries[i].name(), exchange.requestId(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.plugin.runtime;
+
+import org.jspecify.annotations.NullMarked;

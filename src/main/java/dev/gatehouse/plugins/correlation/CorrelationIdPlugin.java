@@ -1,0 +1,87 @@
+package dev.gatehouse.plugins.correlation;
+
+import dev.gatehouse.plugin.api.AttrKey;
+import dev.gatehouse.plugin.api.Outcome;
+import dev.gatehouse.plugin.api.Plugin;
+import dev.gatehouse.plugin.api.PluginExchange;
+import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.Stage;
+import io.netty.handler.codec.http.HttpResponse;
+import java.util.UUID;
+
+/**
+ * {@code correlation-id}: makes sure every request carries a correlation header, keeping the client's value or
+ * generating one, and optionally echoes it to the client (Kong's plugin of the same name).
+ */
+public final class CorrelationIdPlugin implements Plugin {
+
+    static final AttrKey<String> VALUE = AttrKey.of("correlation-id");
+
+    /**
+     * @param headerName the header to read and set
+     * @param generator {@code uuid} (random UUID) or {@code request-id} (the gateway's request id)
+     * @param echoDownstream also send the header back to the client
+     */
+    public record Config(String headerName, Generator generator, boolean echoDownstream) {
+        public static final Config DEFAULTS = new Config("X-Correlation-ID", Generator.UUID, false);
+    }
+
+    /** How a missing correlation id is made. */
+    public enum Generator { UUID, REQUEST_ID }
+
+    private final Config config;
+
+    CorrelationIdPlugin(Config config) {
+        this.config = config;
+    }
+
+    @Override
+    public Outcome onRequestHeaders(PluginExchange exchange) {
+        String value = exchange.requestHeaders().get(config.headerName());
+        if (value == null || value.isEmpty()) {
+            value = config.generator() == Generator.UUID ? UUID.randomUUID().toString() : exchange.requestId();
+            exchange.requestHeaders().set(config.headerName(), value);
+        }
+        exchange.attribute(VALUE, value);
+        return Outcome.CONTINUE;
+    }
+
+    @Override
+    public void onResponseHeaders(PluginExchange exchange, HttpResponse response) {
+        String value = exchange.attribute(VALUE);
+        if (config.echoDownstream() && value != null) {
+            response.headers().set(config.headerName(), value);
+        }
+    }
+
+    /** Registers the plugin. */
+    public static final class Factory implements PluginFactory<Config> {
+        @Override
+        public String name() {
+            return "correlation-id";
+        }
+
+        @Override
+        public Class<Config> configType() {
+            return Config.class;
+        }
+
+        @Override
+        public Stage stage() {
+            return Stage.PRE;
+        }
+
+        @Override
+        public int priority() {
+            return 100_001;
+        }
+
+        @Override
+        public Plugin create(Config config) {
+            if (config.headerName().isBlank()) {
+                throw new IllegalArgumentException("header_name is empty");
+            }
+            return new CorrelationIdPlugin(config);
+        }
+    }
+}

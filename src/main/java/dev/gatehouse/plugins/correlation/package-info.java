@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.plugins.correlation;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.plugins.iprestriction;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.plugins.termination;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,50 @@
+package dev.gatehouse.plugins.transform;
+
+import dev.gatehouse.plugin.api.Plugin;
+import dev.gatehouse.plugin.api.PluginExchange;
+import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.Stage;
+import io.netty.handler.codec.http.HttpResponse;
+
+/** {@code response-transformer}: changes the response headers the client receives. */
+public final class ResponseTransformerPlugin implements Plugin {
+
+    private final HeaderTransform transform;
+
+    ResponseTransformerPlugin(HeaderTransform transform) {
+        this.transform = transform;
+    }
+
+    @Override
+    public void onResponseHeaders(PluginExchange exchange, HttpResponse response) {
+        transform.apply(response.headers());
+    }
+
+    /** Registers the plugin. */
+    public static final class Factory implements PluginFactory<HeaderTransform.Config> {
+        @Override
+        public String name() {
+            return "response-transformer";
+        }
+
+        @Override
+        public Class<HeaderTransform.Config> configType() {
+            return HeaderTransform.Config.class;
+        }
+
+        @Override
+        public Stage stage() {
+            return Stage.TRANSFORM;
+        }
+
+        @Override
+        public int priority() {
+            return 800;
+        }
+
+        @Override
+        public Plugin create(HeaderTransform.Config config) {
+            return new ResponseTransformerPlugin(new HeaderTransform(config));
+        }
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.plugins.transform;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,98 @@
+package dev.gatehouse.testing;
+
+import dev.gatehouse.plugin.api.Outcome;
+import dev.gatehouse.plugin.api.Plugin;
+import dev.gatehouse.plugin.api.PluginExchange;
+import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.Stage;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Plugins that only tests use, found by ServiceLoader through the test class path like any third-party plugin. */
+public final class TestPlugins {
+
+    private TestPlugins() {
+    }
+
+    /** {@code test-trace}: appends its label to the {@code x-trace} request header, to show the order of plugins. */
+    public static final class Trace implements PluginFactory<Trace.Config> {
+        public record Config(String label) {
+        }
+
+        @Override
+        public String name() {
+            return "test-trace";
+        }
+
+        @Override
+        public Class<Config> configType() {
+            return Config.class;
+        }
+
+        @Override
+        public Stage stage() {
+            return Stage.AUTHZ;
+        }
+
+        @Override
+        public int priority() {
+            return 10;
+        }
+
+        @Override
+        public Plugin create(Config config) {
+            return new Plugin() {
+                @Override
+                public Outcome onRequestHeaders(PluginExchange exchange) {
+                    exchange.requestHeaders().add("x-trace", config.label());
+                    return Outcome.CONTINUE;
+                }
+            };
+        }
+    }
+
+    /**
+     * {@code test-async}: decides on another thread after {@code delay_ms}, as a plugin calling a remote service
+     * would; {@code deny} answers 401.
+     */
+    public static final class Async implements PluginFactory<Async.Config> {
+        public record Config(long delayMs, boolean deny) {
+            public static final Config DEFAULTS = new Config(50, false);
+        }
+
+        @Override
+        public String name() {
+            return "test-async";
+        }
+
+        @Override
+        public Class<Config> configType() {
+            return Config.class;
+        }
+
+        @Override
+        public Stage stage() {
+            return Stage.AUTHN;
+        }
+
+        @Override
+        public int priority() {
+            return 1000;
+        }
+
+        @Override
+        public Plugin create(Config config) {
+            return new Plugin() {
+                @Override
+                public Outcome onRequestHeaders(PluginExchange exchange) {
+                    exchange.requestHeaders().add("x-trace", "async");
+                    CompletableFuture<Outcome> later = new CompletableFuture<>();
+                    CompletableFuture.delayedExecutor(config.delayMs(), TimeUnit.MILLISECONDS).execute(() ->
+                            later.complete(config.deny() ? Outcome.error(401, "unauthorized", "denied by test-async")
+                                    : Outcome.CONTINUE));
+                    return new Outcome.Await(later);
+                }
+            };
+        }
+    }
+}
