@@ -29,7 +29,12 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static Gateway start(String yaml) throws Exception {
-        Path dir = Files.createTempDirectory("gatehouse-test");
+        return startIn(Files.createTempDirectory("gatehouse-test"), yaml);
+    }
+
+    /** Starts with the config file in {@code dir} (where a {@code plugins/} directory may wait). */
+    public static Gateway startIn(Path dir, String yaml) throws Exception {
+        Files.createDirectories(dir);
         Path config = dir.resolve("gatehouse.yaml");
         Files.writeString(config, yaml);
         return new Gateway(dir, config, GatehouseInstance.start(config));
