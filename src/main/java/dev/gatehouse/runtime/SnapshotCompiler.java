@@ -31,6 +31,7 @@ import dev.gatehouse.upstream.WeightedRoundRobinBalancer;
 import dev.gatehouse.config.model.HostPort;
 import dev.gatehouse.config.model.PluginSpec;
 import dev.gatehouse.plugin.api.Plugin;
+import dev.gatehouse.plugin.api.PluginEnvironment;
 import dev.gatehouse.plugin.api.PluginFactory;
 import dev.gatehouse.plugin.runtime.PluginCatalog;
 import dev.gatehouse.plugin.runtime.PluginChain;
@@ -153,9 +154,16 @@ public final class SnapshotCompiler {
 
         Map<PluginSpec, PluginChain.Entry> plugins = new IdentityHashMap<>();
         PluginConfigBinder binder = new PluginConfigBinder(source, errors);
-        spec.plugins().forEach(p -> createPlugin(p, binder, plugins, errors));
-        spec.services().forEach(ss -> ss.plugins().forEach(p -> createPlugin(p, binder, plugins, errors)));
-        spec.routes().forEach(rs -> rs.plugins().forEach(p -> createPlugin(p, binder, plugins, errors)));
+        ConsumerDirectory consumers = new ConsumerDirectory(spec.consumers());
+        for (String plugin : consumers.credentialPlugins()) {
+            if (catalog.factory(plugin) == null) {
+                errors.add(new ConfigError(source, 0, "consumers", "credentials for unknown plugin '" + plugin
+                        + "' (known: " + String.join(", ", catalog.names()) + ")"));
+            }
+        }
+        spec.plugins().forEach(p -> createPlugin(p, binder, consumers, plugins, errors));
+        spec.services().forEach(ss -> ss.plugins().forEach(p -> createPlugin(p, binder, consumers, plugins, errors)));
+        spec.routes().forEach(rs -> rs.plugins().forEach(p -> createPlugin(p, binder, consumers, plugins, errors)));
         Map<String, ServiceSpec> serviceSpecs = new HashMap<>();
         spec.services().forEach(ss -> serviceSpecs.put(ss.name(), ss));
 
@@ -180,8 +188,8 @@ public final class SnapshotCompiler {
     }
 
     /** Builds one plugin instance for a {@code plugins:} entry, or records why it cannot be built. */
-    private void createPlugin(PluginSpec spec, PluginConfigBinder binder, Map<PluginSpec, PluginChain.Entry> out,
-            List<ConfigError> errors) {
+    private void createPlugin(PluginSpec spec, PluginConfigBinder binder, PluginEnvironment environment,
+            Map<PluginSpec, PluginChain.Entry> out, List<ConfigError> errors) {
         PluginFactory<?> factory = catalog.factory(spec.name());
         if (factory == null) {
             errors.add(new ConfigError(source, spec.line(), spec.path() + ".name", "unknown plugin '" + spec.name()
@@ -191,20 +199,20 @@ public final class SnapshotCompiler {
         if (!spec.enabled()) {
             return;
         }
-        Plugin plugin = instantiate(factory, spec, binder, errors);
+        Plugin plugin = instantiate(factory, spec, binder, environment, errors);
         if (plugin != null) {
             out.put(spec, new PluginChain.Entry(spec.name(), factory.stage(), factory.priority(), plugin));
         }
     }
 
     private <C extends Record> @Nullable Plugin instantiate(PluginFactory<C> factory, PluginSpec spec,
-            PluginConfigBinder binder, List<ConfigError> errors) {
+            PluginConfigBinder binder, PluginEnvironment environment, List<ConfigError> errors) {
         C config = binder.bind(factory.configType(), spec.config(), spec.path() + ".config", spec.line());
         if (config == null) {
             return null;
         }
         try {
-            return factory.create(config);
+            return factory.create(config, environment);
         } catch (IllegalArgumentException e) {
             errors.add(new ConfigError(source, spec.config() == null ? spec.line() : spec.config().line(),
                     spec.path() + ".config", e.getMessage()));

@@ -11,6 +11,7 @@ import java.util.List;
  * @param workerThreads event loop threads; 0 means one per available processor
  * @param dns how target host names are resolved
  * @param plugins the global plugins, applied to every route unless a service or route configures the same one
+ * @param consumers API clients and their credentials
  */
 public record GatewaySpec(
         List<ListenerSpec> listeners,
@@ -22,7 +23,8 @@ public record GatewaySpec(
         Duration drainTimeout,
         int workerThreads,
         DnsSpec dns,
-        List<PluginSpec> plugins) {
+        List<PluginSpec> plugins,
+        List<ConsumerSpec> consumers) {
 
     public GatewaySpec {
         listeners = List.copyOf(listeners);
@@ -31,5 +33,6 @@ public record GatewaySpec(
         routes = List.copyOf(routes);
         trustedProxies = List.copyOf(trustedProxies);
         plugins = List.copyOf(plugins);
+        consumers = List.copyOf(consumers);
     }
 }

@@ -66,7 +66,9 @@ public final class SpecBinder {
         int workers = top.integer("worker_threads", 0, 0, 1024);
         DnsSpec dns = top.object("dns", DnsSpec.DEFAULTS, this::dns);
         List<PluginSpec> plugins = top.plugins();
+        List<ConsumerSpec> consumers = top.positional("consumers", false, this::consumer);
         top.finish();
+        unique(top, "consumers", names(consumers, ConsumerSpec::username));
 
         unique(top, "listeners", names(listeners, ListenerSpec::name));
         unique(top, "listeners", names(listeners, l -> l.address().toString()));
@@ -75,7 +77,7 @@ public final class SpecBinder {
         unique(top, "routes", names(routes, RouteSpec::name));
         checkReferences(top, upstreams, services, routes);
         return new GatewaySpec(present(listeners), present(upstreams), present(services), present(routes), accessLog,
-                trusted, drain, workers, dns, plugins);
+                trusted, drain, workers, dns, plugins, present(consumers));
     }
 
     private static <T> List<@Nullable String> names(List<@Nullable T> items, java.util.function.Function<T, String> name) {
@@ -92,7 +94,7 @@ public final class SpecBinder {
 
     private static GatewaySpec emptySpec() {
         return new GatewaySpec(List.of(), List.of(), List.of(), List.of(), AccessLogSpec.DEFAULTS, List.of(),
-                Duration.ofSeconds(30), 0, DnsSpec.DEFAULTS, List.of());
+                Duration.ofSeconds(30), 0, DnsSpec.DEFAULTS, List.of(), List.of());
     }
 
     private @Nullable ListenerSpec listener(ConfigNode node, String path) {
@@ -271,6 +273,54 @@ public final class SpecBinder {
         int percent = o.integer("max_ejection_percent", 10, 0, 100);
         o.finish();
         return new UpstreamSpec.OutlierSpec(c5xx, gateway, base, percent);
+    }
+
+    private @Nullable ConsumerSpec consumer(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        String username = o.string("username", null);
+        String customId = o.string("custom_id", null);
+        List<String> groups = o.strings("groups");
+        Map<String, List<Map<String, String>>> credentials = new LinkedHashMap<>();
+        ConfigNode creds = o.get("credentials");
+        o.finish();
+        if (creds instanceof MapNode byPlugin) {
+            for (var e : byPlugin.entries().entrySet()) {
+                String credPath = join(path, "credentials." + e.getKey());
+                if (!(e.getValue() instanceof ListNode list)) {
+                    errors.add(new ConfigError(source, e.getValue().line(), credPath, "is " + e.getValue().kind()
+                            + " (expected: a list of credentials)"));
+                    continue;
+                }
+                List<Map<String, String>> entries = new ArrayList<>();
+                for (int i = 0; i < list.items().size(); i++) {
+                    ConfigNode item = list.items().get(i);
+                    if (!(item instanceof MapNode fields)) {
+                        errors.add(new ConfigError(source, item.line(), credPath + "[" + i + "]", "is " + item.kind()
+                                + " (expected: a map of fields)"));
+                        continue;
+                    }
+                    Map<String, String> values = new LinkedHashMap<>();
+                    for (var field : fields.entries().entrySet()) {
+                        String text = scalar(field.getValue(), credPath + "[" + i + "]." + field.getKey());
+                        if (text != null) {
+                            values.put(field.getKey(), text);
+                        }
+                    }
+                    entries.add(values);
+                }
+                credentials.put(e.getKey(), entries);
+            }
+        } else if (creds != null) {
+            o.error("credentials", "is " + creds.kind() + " (expected: a map of plugin names to credential lists)");
+        }
+        if (username == null || username.isBlank()) {
+            o.error("username", "is required");
+            return null;
+        }
+        return new ConsumerSpec(username, customId, groups, credentials, path);
     }
 
     private static final Pattern PLUGIN_NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");

@@ -27,9 +27,17 @@ public interface PluginFactory<C extends Record> {
 
     /**
      * Builds the plugin for one configuration entry, once per configuration snapshot, off the event loops.
+     * Implement this one, or {@link #create(Record, PluginEnvironment)} when the plugin needs consumers.
      *
      * @throws IllegalArgumentException with a message naming the value and the expectation when the
      *     configuration is valid in shape but not in meaning (it becomes a configuration error)
      */
-    Plugin create(C config);
+    default Plugin create(C config) {
+        throw new UnsupportedOperationException(name() + " must implement a create method");
+    }
+
+    /** Builds the plugin, with access to consumers and their credentials; by default {@link #create(Record)}. */
+    default Plugin create(C config, PluginEnvironment environment) {
+        return create(config);
+    }
 }

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.plugins.auth.key;
+
+import org.jspecify.annotations.NullMarked;
