@@ -26,7 +26,10 @@ final class Exchange implements RoutableRequest, PluginExchange {
     final Snapshot snapshot;
     final HttpRequest request;
     final String requestId;
+    /** The connection's peer address. */
     final String clientIp;
+    /** The client as the gateway believes it: the peer, or the address a trusted proxy forwarded for. */
+    String realIp;
     final long startNanos = System.nanoTime();
     final long startMillis = System.currentTimeMillis();
     /** Captured before the head is rewritten for the upstream, for the access log. */
@@ -75,6 +78,7 @@ final class Exchange implements RoutableRequest, PluginExchange {
         this.requestId = incomingId == null || incomingId.isEmpty() || incomingId.length() > 200
                 ? RequestIds.next() : incomingId;
         this.clientIp = clientIp;
+        this.realIp = clientIp;
         this.originalUri = request.uri();
         this.protocol = request.protocolVersion().text();
         this.method = request.method().name();
@@ -135,7 +139,7 @@ final class Exchange implements RoutableRequest, PluginExchange {
 
     @Override
     public String clientIp() {
-        return clientIp;
+        return realIp;
     }
 
     @Override
@@ -175,7 +179,7 @@ final class Exchange implements RoutableRequest, PluginExchange {
     /** The value of a consistent-hash key source in this request, or null when the request lacks it. */
     @Nullable String hashKey(HashKeySpec key) {
         return switch (key.source()) {
-            case IP -> clientIp;
+            case IP -> realIp;
             case PATH -> path;
             case HEADER -> header(key.name());
             case QUERY -> queryParam(key.name());

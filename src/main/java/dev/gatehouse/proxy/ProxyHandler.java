@@ -32,7 +32,10 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import dev.gatehouse.net.Cidr;
 import java.util.ArrayDeque;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -136,6 +139,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (!parseTarget(ex)) {
             return;
         }
+        ex.realIp = realClientIp(ex, snapshot);
         if (request.method() == HttpMethod.CONNECT) {
             rejectAndClose(ex, HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
                     "CONNECT is not supported");
@@ -271,6 +275,36 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ex.query = q < 0 ? null : pathAndQuery.substring(q + 1);
         ex.host = hostHeader == null ? "" : normalizeHost(hostHeader);
         return true;
+    }
+
+    /**
+     * nginx's {@code real_ip_recursive}: when the peer is a trusted proxy, the client is the last address in
+     * {@code X-Forwarded-For} that is not itself a trusted proxy.
+     */
+    private String realClientIp(Exchange ex, Snapshot snapshot) {
+        if (clientAddress == null || !snapshot.trusted(clientAddress.getAddress())) {
+            return ex.clientIp;
+        }
+        String xff = ex.request.headers().get(HeaderRules.X_FORWARDED_FOR);
+        if (xff == null) {
+            return ex.clientIp;
+        }
+        String[] hops = xff.split(",");
+        for (int i = hops.length - 1; i >= 0; i--) {
+            String hop = hops[i].trim();
+            Cidr literal = Cidr.parse(hop);
+            if (literal == null) {
+                break;
+            }
+            try {
+                if (!snapshot.trusted(InetAddress.getByAddress(literal.network()))) {
+                    return hop;
+                }
+            } catch (UnknownHostException e) {
+                break;
+            }
+        }
+        return ex.clientIp;
     }
 
     /** Lower case, without the port; {@code [v6]} keeps its brackets. */
@@ -590,7 +624,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         RouteEntry route = ex.route;
         long now = System.nanoTime();
-        context.accessLog().log(new AccessLogEntry(ex.startMillis, ex.clientIp, ex.method, ex.originalUri,
+        context.accessLog().log(new AccessLogEntry(ex.startMillis, ex.realIp, ex.method, ex.originalUri,
                 ex.protocol, ex.loggedStatus(), ex.bytesSent, ex.referer, ex.userAgent, ex.requestId,
                 route == null ? null : route.name(), route == null ? null : route.service().name(),
                 ex.endpoint == null ? null : ex.endpoint.authority(), ex.upstreamAttempts,

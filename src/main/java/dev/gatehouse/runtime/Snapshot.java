@@ -1,6 +1,6 @@
 package dev.gatehouse.runtime;
 
-import dev.gatehouse.config.model.Cidr;
+import dev.gatehouse.net.Cidr;
 import dev.gatehouse.config.model.GatewaySpec;
 import dev.gatehouse.config.model.ListenerLimits;
 import dev.gatehouse.config.model.ListenerSpec;

@@ -40,7 +40,8 @@ class ArchitectureTest {
 
     @Test
     void configKnowsNothingOfNetty() {
-        onlyDependsOn("config.model", NULLNESS);
+        onlyDependsOn("net", NULLNESS);
+        onlyDependsOn("config.model", NULLNESS, "dev.gatehouse.net..");
         onlyDependsOn("config.source", NULLNESS, "dev.gatehouse.config.model..", "com.fasterxml.jackson..");
     }
 
@@ -63,7 +64,7 @@ class ArchitectureTest {
     @Test
     void runtimeCompilesFromModelToRoutingAndUpstream() {
         // the compiler waits for DNS answers, which come as Netty futures
-        onlyDependsOn("runtime", NULLNESS, "dev.gatehouse.config.model..", "dev.gatehouse.routing..",
+        onlyDependsOn("runtime", NULLNESS, "dev.gatehouse.net..", "dev.gatehouse.config.model..", "dev.gatehouse.routing..",
                 "dev.gatehouse.upstream..", "dev.gatehouse.plugin.api..", "dev.gatehouse.plugin.runtime..",
                 "io.netty.util.concurrent..");
     }
@@ -72,7 +73,7 @@ class ArchitectureTest {
     void proxyNeverReachesIntoServerOrBoot() {
         onlyDependsOn("proxy", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.routing..", "dev.gatehouse.upstream..",
                 "dev.gatehouse.observe..", "dev.gatehouse.runtime..", "dev.gatehouse.config.model..",
-                "dev.gatehouse.plugin.api..", "dev.gatehouse.plugin.runtime..");
+                "dev.gatehouse.plugin.api..", "dev.gatehouse.plugin.runtime..", "dev.gatehouse.net..");
     }
 
     @Test
@@ -96,7 +97,7 @@ class ArchitectureTest {
 
     @Test
     void pluginsSeeOnlyThePluginApi() {
-        onlyDependsOn("plugins", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.plugin.api..");
+        onlyDependsOn("plugins", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.plugin.api..", "dev.gatehouse.net..");
     }
 
     @Test

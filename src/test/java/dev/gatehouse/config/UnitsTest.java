@@ -2,7 +2,7 @@ package dev.gatehouse.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gatehouse.config.model.Cidr;
+import dev.gatehouse.net.Cidr;
 import dev.gatehouse.config.model.Units;
 import java.net.InetAddress;
 import java.time.Duration;

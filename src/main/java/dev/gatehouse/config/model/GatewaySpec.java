@@ -1,5 +1,6 @@
 package dev.gatehouse.config.model;
 
+import dev.gatehouse.net.Cidr;
 import java.time.Duration;
 import java.util.List;
 

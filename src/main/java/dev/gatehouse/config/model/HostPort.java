@@ -1,5 +1,6 @@
 package dev.gatehouse.config.model;
 
+import dev.gatehouse.net.Cidr;
 import org.jspecify.annotations.Nullable;
 
 /** A host (name, IPv4, or bracketed IPv6) and a port, as written in {@code address:} keys. */

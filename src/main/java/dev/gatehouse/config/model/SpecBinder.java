@@ -1,5 +1,6 @@
 package dev.gatehouse.config.model;
 
+import dev.gatehouse.net.Cidr;
 import dev.gatehouse.config.model.ConfigNode.ListNode;
 import dev.gatehouse.config.model.ConfigNode.MapNode;
 import dev.gatehouse.config.model.ConfigNode.ScalarNode;

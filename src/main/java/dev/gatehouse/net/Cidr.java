@@ -1,4 +1,4 @@
-package dev.gatehouse.config.model;
+package dev.gatehouse.net;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

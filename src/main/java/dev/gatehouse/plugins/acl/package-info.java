@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.plugins.acl;
+
+import org.jspecify.annotations.NullMarked;
