@@ -97,7 +97,8 @@ class ArchitectureTest {
 
     @Test
     void pluginsSeeOnlyThePluginApi() {
-        onlyDependsOn("plugins", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.plugin.api..", "dev.gatehouse.net..");
+        onlyDependsOn("plugins", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.plugin.api..", "dev.gatehouse.net..",
+                "at.favre.lib.crypto..");
     }
 
     @Test

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code gatehouse}: the top-level command; its subcommands do the work. */
 @Command(name = "gatehouse", mixinStandardHelpOptions = true, versionProvider = GatehouseCommand.VersionInfo.class,
         description = "A reverse proxy and API gateway.",
-        subcommands = {RunCommand.class, ValidateCommand.class, VersionCommand.class})
+        subcommands = {RunCommand.class, ValidateCommand.class, VersionCommand.class, HashPasswordCommand.class})
 public final class GatehouseCommand implements Runnable {
 
     @Override
