@@ -98,7 +98,7 @@ class ArchitectureTest {
     @Test
     void pluginsSeeOnlyThePluginApi() {
         onlyDependsOn("plugins", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.plugin.api..", "dev.gatehouse.net..",
-                "at.favre.lib.crypto..");
+                "at.favre.lib.crypto..", "com.nimbusds..");
     }
 
     @Test

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.plugins.auth.jwt;
+
+import org.jspecify.annotations.NullMarked;
