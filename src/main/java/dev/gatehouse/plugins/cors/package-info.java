@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.plugins.cors;
+
+import org.jspecify.annotations.NullMarked;
