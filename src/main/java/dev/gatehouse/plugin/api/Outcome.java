@@ -2,6 +2,7 @@ package dev.gatehouse.plugin.api;
 
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a plugin's request phase decided: go on, answer now, or wait for something asynchronous (Envoy's
@@ -30,8 +31,8 @@ public sealed interface Outcome permits Outcome.Continue, Outcome.Respond, Outco
      * @param body a body to send instead of the JSON error, or null
      * @param contentType the body's type when {@code body} is given
      */
-    record Respond(int status, String code, String message, Map<String, String> headers, @org.jspecify.annotations.Nullable String body,
-            @org.jspecify.annotations.Nullable String contentType) implements Outcome {
+    record Respond(int status, String code, String message, Map<String, String> headers, @Nullable String body,
+            @Nullable String contentType) implements Outcome {
         public Respond {
             headers = Map.copyOf(headers);
         }
