@@ -2,13 +2,14 @@ package dev.gatehouse.plugin.api;
 
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
  * What a plugin's request phase decided: go on, answer now, or wait for something asynchronous (Envoy's
  * Continue / sendLocalReply / StopIteration, as a value).
  */
-public sealed interface Outcome permits Outcome.Continue, Outcome.Respond, Outcome.Await {
+public sealed interface Outcome permits Outcome.Continue, Outcome.Respond, Outcome.Await, Outcome.OnLoop {
 
     /** Go on with the next plugin, then the upstream. */
     Outcome CONTINUE = Continue.INSTANCE;
@@ -40,8 +41,14 @@ public sealed interface Outcome permits Outcome.Continue, Outcome.Respond, Outco
 
     /**
      * Wait for {@code result}; the chain resumes with its outcome on the request's own event loop. A stage that
-     * fails, or does not complete within the chain's timeout, answers 503 (fail closed).
+     * fails, or does not complete within the chain's timeout, answers 503 (fail closed). The stage completes on
+     * some other thread: it must not touch the exchange. To act on the exchange once the result is known (set
+     * headers, record the consumer), complete it with an {@link OnLoop}.
      */
     record Await(CompletionStage<Outcome> result) implements Outcome {
+    }
+
+    /** Run {@code next} on the request's event loop and go on with its outcome. */
+    record OnLoop(Supplier<Outcome> next) implements Outcome {
     }
 }

@@ -61,7 +61,7 @@ public final class PluginChain {
         for (int i = start; i < entries.length; i++) {
             Outcome outcome;
             try {
-                outcome = entries[i].plugin().onRequestHeaders(exchange);
+                outcome = settle(entries[i].plugin().onRequestHeaders(exchange));
             } catch (RuntimeException e) {
                 LOG.error("plugin '{}' failed on request {}", entries[i].name(), exchange.requestId(), e);
                 done.accept(Outcome.error(500, "plugin_error", "plugin '" + entries[i].name() + "' failed"));
@@ -79,6 +79,15 @@ public final class PluginChain {
         done.accept(Outcome.CONTINUE);
     }
 
+    /** Runs {@link Outcome.OnLoop} steps (we are on the loop) until a plain outcome remains. */
+    private static Outcome settle(Outcome outcome) {
+        Outcome current = outcome;
+        while (current instanceof Outcome.OnLoop onLoop) {
+            current = onLoop.next().get();
+        }
+        return current;
+    }
+
     private void resumeLater(int index, Outcome.Await await, PluginExchange exchange, EventExecutor loop,
             Consumer<Outcome> done) {
         String name = entries[index].name();
@@ -89,15 +98,26 @@ public final class PluginChain {
                 done.accept(Outcome.error(503, "plugin_timeout", "plugin '" + name + "' did not answer in time"));
             }
         }, AWAIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        await.result().whenComplete((outcome, error) -> loop.execute(() -> {
+        await.result().whenComplete((result, error) -> loop.execute(() -> {
             if (settled[0]) {
                 return;
             }
             settled[0] = true;
             timeout.cancel(false);
-            if (error != null || outcome == null || outcome instanceof Outcome.Await) {
+            Outcome outcome = null;
+            Throwable failure = error;
+            if (failure == null && result != null) {
+                try {
+                    outcome = settle(result);
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+            }
+            if (outcome instanceof Outcome.Await again) {
+                resumeLater(index, again, exchange, loop, done);
+            } else if (failure != null || outcome == null) {
                 LOG.warn("plugin '{}' failed on request {}: {}", name, exchange.requestId(),
-                        error == null ? "no outcome" : error.toString());
+                        failure == null ? "no outcome" : failure.toString());
                 done.accept(Outcome.error(503, "plugin_unavailable", "plugin '" + name + "' could not decide"));
             } else if (outcome instanceof Outcome.Respond) {
                 done.accept(outcome);

@@ -92,7 +92,8 @@ public final class BasicAuthPlugin implements Plugin {
                 verified.put(memo, credential);
             }
             return ok ? Outcome.CONTINUE : unauthorized("invalid authentication credentials");
-        }, HASHING).thenApply(outcome -> outcome == Outcome.CONTINUE ? accept(exchange, credential) : outcome);
+        }, HASHING).thenApply(outcome -> outcome == Outcome.CONTINUE
+                ? new Outcome.OnLoop(() -> accept(exchange, credential)) : outcome);
         return new Outcome.Await(check);
     }
 

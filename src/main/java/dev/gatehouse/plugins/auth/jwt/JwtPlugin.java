@@ -6,6 +6,10 @@ import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
+import java.net.URI;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.gatehouse.plugin.api.Consumer;
@@ -48,11 +52,16 @@ public final class JwtPlugin implements Plugin {
      * @param audiences at least one must be in {@code aud} when not empty
      * @param cookieNames cookies that may carry the token
      * @param uriParamNames query parameters that may carry the token
+     * @param jwksUrl verify tokens with the keys of this JWK set (by {@code kid}) instead of consumer credentials;
+     *     the consumer is still the one whose credential {@code key} matches the key claim, when there is one
+     * @param jwksMinRefresh a token with an unknown {@code kid} makes at most one fetch per this interval
+     * @param jwksTimeout how long a fetch may take
      */
     public record Config(String keyClaimName, List<String> claimsToVerify, Duration clockSkew,
-            @Nullable String issuer, List<String> audiences, List<String> cookieNames, List<String> uriParamNames) {
+            @Nullable String issuer, List<String> audiences, List<String> cookieNames, List<String> uriParamNames,
+            @Nullable String jwksUrl, Duration jwksMinRefresh, Duration jwksTimeout) {
         public static final Config DEFAULTS = new Config("iss", List.of("exp"), Duration.ZERO, null, List.of(),
-                List.of(), List.of("jwt"));
+                List.of(), List.of("jwt"), null, Duration.ofSeconds(10), Duration.ofSeconds(2));
     }
 
     private static final Set<JWSAlgorithm> SUPPORTED = Set.of(JWSAlgorithm.HS256, JWSAlgorithm.HS384,
@@ -61,15 +70,17 @@ public final class JwtPlugin implements Plugin {
     private static final Map<String, String> CHALLENGE = Map.of("WWW-Authenticate", "Bearer realm=\"gatehouse\"");
 
     /** One credential, ready to verify. */
-    private record Key(Credential credential, JWSAlgorithm algorithm, JWSVerifier verifier) {
+    private record Key(Credential credential, JWSAlgorithm algorithm, @Nullable JWSVerifier verifier) {
     }
 
     private final Config config;
     private final Map<String, Key> keys;
+    private final @Nullable JwksCache jwks;
 
-    private JwtPlugin(Config config, Map<String, Key> keys) {
+    private JwtPlugin(Config config, Map<String, Key> keys, @Nullable JwksCache jwks) {
         this.config = config;
         this.keys = Map.copyOf(keys);
+        this.jwks = jwks;
     }
 
     @Override
@@ -88,6 +99,9 @@ public final class JwtPlugin implements Plugin {
             return unauthorized("the token is not a signed JWT");
         }
         Object keyClaim = claims.getClaim(config.keyClaimName());
+        if (jwks != null) {
+            return verifyWithJwks(exchange, jwt, claims, keyClaim instanceof String s ? keys.get(s) : null);
+        }
         Key key = keyClaim instanceof String s ? keys.get(s) : null;
         if (key == null) {
             return unauthorized("no credential for the token's '" + config.keyClaimName() + "' claim");
@@ -108,6 +122,55 @@ public final class JwtPlugin implements Plugin {
         }
         Consumer consumer = key.credential().consumer();
         IdentityHeaders.authenticated(exchange, consumer, key.credential().id(), false);
+        return Outcome.CONTINUE;
+    }
+
+    /** Verifies with the JWK set, fetching it again (asynchronously) when the token names a key it lacks. */
+    private Outcome verifyWithJwks(PluginExchange exchange, SignedJWT jwt, JWTClaimsSet claims, @Nullable Key owner) {
+        String kid = jwt.getHeader().getKeyID();
+        if (kid == null) {
+            return unauthorized("the token has no kid");
+        }
+        JWK jwk = jwks.key(kid);
+        if (jwk != null) {
+            return checkWithJwk(exchange, jwt, claims, jwk, owner);
+        }
+        return new Outcome.Await(jwks.refresh().thenApply(set -> {
+            JWK fetched = set.getKeyByKeyId(kid);
+            return fetched == null ? unauthorized("no key '" + kid + "' in the JWK set")
+                    : new Outcome.OnLoop(() -> checkWithJwk(exchange, jwt, claims, fetched, owner));
+        }));
+    }
+
+    private Outcome checkWithJwk(PluginExchange exchange, SignedJWT jwt, JWTClaimsSet claims, JWK jwk,
+            @Nullable Key owner) {
+        JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
+        if (!SUPPORTED.contains(alg) || (jwk.getAlgorithm() != null && !jwk.getAlgorithm().equals(alg))) {
+            return unauthorized("the token's algorithm does not match its key");
+        }
+        try {
+            JWSVerifier verifier;
+            if (jwk instanceof RSAKey rsa && (JWSAlgorithm.Family.RSA.contains(alg))) {
+                verifier = new RSASSAVerifier(rsa);
+            } else if (jwk instanceof ECKey ec && JWSAlgorithm.Family.EC.contains(alg)) {
+                verifier = new ECDSAVerifier(ec);
+            } else {
+                // HMAC with a public key, or a key type the algorithm does not use: algorithm confusion
+                return unauthorized("the token's algorithm does not match its key");
+            }
+            if (!jwt.verify(verifier)) {
+                return unauthorized("invalid signature");
+            }
+        } catch (JOSEException e) {
+            return unauthorized("invalid signature");
+        }
+        String problem = claimsProblem(claims);
+        if (problem != null) {
+            return unauthorized(problem);
+        }
+        if (owner != null) {
+            IdentityHeaders.authenticated(exchange, owner.credential().consumer(), owner.credential().id(), false);
+        }
         return Outcome.CONTINUE;
     }
 
@@ -209,6 +272,18 @@ public final class JwtPlugin implements Plugin {
                     throw new IllegalArgumentException("claims_to_verify: '" + claim + "' (expected: exp | nbf)");
                 }
             }
+            JwksCache jwks = null;
+            if (config.jwksUrl() != null) {
+                try {
+                    URI url = URI.create(config.jwksUrl());
+                    if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
+                        throw new IllegalArgumentException("not http");
+                    }
+                    jwks = new JwksCache(url, config.jwksTimeout(), config.jwksMinRefresh());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("jwks_url: '" + config.jwksUrl() + "' is not an http(s) URL");
+                }
+            }
             Map<String, Key> keys = new HashMap<>();
             for (Credential c : environment.credentials(name())) {
                 String keyName = c.fields().get("key");
@@ -221,11 +296,14 @@ public final class JwtPlugin implements Plugin {
                     throw new IllegalArgumentException(c.path() + ".algorithm: '" + alg + "' (expected: one of "
                             + SUPPORTED.stream().map(JWSAlgorithm::getName).sorted().toList() + ")");
                 }
-                if (keys.putIfAbsent(keyName, new Key(c, algorithm, verifier(c, algorithm))) != null) {
+                // with a JWK set, credentials only name consumers: their keys come from the set
+                JWSVerifier verifier = jwks != null && !c.fields().containsKey("secret")
+                        && !c.fields().containsKey("public_key") ? null : verifier(c, algorithm);
+                if (keys.putIfAbsent(keyName, new Key(c, algorithm, verifier)) != null) {
                     throw new IllegalArgumentException(c.path() + ".key: '" + keyName + "' is used twice");
                 }
             }
-            return new JwtPlugin(config, keys);
+            return new JwtPlugin(config, keys, jwks);
         }
 
         private static JWSVerifier verifier(Credential c, JWSAlgorithm algorithm) {
