@@ -98,7 +98,8 @@ class ArchitectureTest {
     @Test
     void pluginsSeeOnlyThePluginApi() {
         onlyDependsOn("plugins", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.plugin.api..", "dev.gatehouse.net..",
-                "at.favre.lib.crypto..", "com.nimbusds..");
+                "at.favre.lib.crypto..", "com.nimbusds..", "com.github.benmanes.caffeine..",
+                "com.fasterxml.jackson.databind..");
     }
 
     @Test
