@@ -158,6 +158,13 @@ final class Exchange implements RoutableRequest, PluginExchange {
     }
 
     @Override
+    public void limitRequestBody(long maxBytes) {
+        if (maxBytes > 0 && (maxBodySize <= 0 || maxBytes < maxBodySize)) {
+            maxBodySize = maxBytes;
+        }
+    }
+
+    @Override
     @SuppressWarnings("unchecked")
     public <T> @Nullable T attribute(AttrKey<T> key) {
         return attributes == null ? null : (T) attributes.get(key);

@@ -38,6 +38,12 @@ public interface PluginExchange {
     /** The name of the route's service. */
     String serviceName();
 
+    /**
+     * Lowers the request body limit of this request to {@code maxBytes} (never raises it). A body that grows past it
+     * while streaming is answered 413 (or cut, once the response began), as the listener's own limit is.
+     */
+    void limitRequestBody(long maxBytes);
+
     <T> @Nullable T attribute(AttrKey<T> key);
 
     <T> void attribute(AttrKey<T> key, T value);

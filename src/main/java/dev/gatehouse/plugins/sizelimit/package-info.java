@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.plugins.sizelimit;
+
+import org.jspecify.annotations.NullMarked;
