@@ -29,7 +29,11 @@ import dev.gatehouse.upstream.UpstreamGroup;
 import dev.gatehouse.upstream.UpstreamService;
 import dev.gatehouse.upstream.WeightedRoundRobinBalancer;
 import dev.gatehouse.config.model.HostPort;
+import dev.gatehouse.config.model.ConsumerSpec;
 import dev.gatehouse.config.model.PluginSpec;
+import dev.gatehouse.plugin.api.Stage;
+import java.util.HashSet;
+import java.util.Set;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginEnvironment;
 import dev.gatehouse.plugin.api.PluginFactory;
@@ -155,6 +159,8 @@ public final class SnapshotCompiler {
         Map<PluginSpec, PluginChain.Entry> plugins = new IdentityHashMap<>();
         PluginConfigBinder binder = new PluginConfigBinder(source, errors);
         ConsumerDirectory consumers = new ConsumerDirectory(spec.consumers());
+        Map<String, ServiceSpec> serviceSpecs = new HashMap<>();
+        spec.services().forEach(ss -> serviceSpecs.put(ss.name(), ss));
         for (String plugin : consumers.credentialPlugins()) {
             if (catalog.factory(plugin) == null) {
                 errors.add(new ConfigError(source, 0, "consumers", "credentials for unknown plugin '" + plugin
@@ -164,8 +170,27 @@ public final class SnapshotCompiler {
         spec.plugins().forEach(p -> createPlugin(p, binder, consumers, plugins, errors));
         spec.services().forEach(ss -> ss.plugins().forEach(p -> createPlugin(p, binder, consumers, plugins, errors)));
         spec.routes().forEach(rs -> rs.plugins().forEach(p -> createPlugin(p, binder, consumers, plugins, errors)));
-        Map<String, ServiceSpec> serviceSpecs = new HashMap<>();
-        spec.services().forEach(ss -> serviceSpecs.put(ss.name(), ss));
+        Set<String> routeNames = new HashSet<>();
+        spec.routes().forEach(r -> routeNames.add(r.name()));
+        for (ConsumerSpec cs : spec.consumers()) {
+            for (PluginSpec p : cs.plugins()) {
+                createPlugin(p, binder, consumers, plugins, errors);
+                PluginFactory<?> factory = catalog.factory(p.name());
+                if (factory != null && factory.stage().compareTo(Stage.AUTHN) <= 0) {
+                    errors.add(new ConfigError(source, p.line(), p.path() + ".name", "'" + p.name()
+                            + "' runs before authentication, when the consumer is not known yet: it cannot be "
+                            + "configured per consumer"));
+                }
+                if (p.route() != null && !routeNames.contains(p.route())) {
+                    errors.add(new ConfigError(source, p.line(), p.path() + ".route", "route '" + p.route()
+                            + "' is not defined"));
+                }
+                if (p.service() != null && !serviceSpecs.containsKey(p.service())) {
+                    errors.add(new ConfigError(source, p.line(), p.path() + ".service", "service '" + p.service()
+                            + "' is not defined"));
+                }
+            }
+        }
 
         List<RouteDefinition<RouteEntry>> definitions = new ArrayList<>();
         for (int r = 0; r < spec.routes().size(); r++) {
@@ -173,7 +198,7 @@ public final class SnapshotCompiler {
             RouteEntry entry = new RouteEntry(rs.name(), services.get(rs.service()), rs.stripPath(), rs.preserveHost(),
                     rs.clientMaxBodySize() == null ? -1 : rs.clientMaxBodySize(),
                     rs.retries() != null ? rs.retries() : serviceRetries.get(rs.service()),
-                    chain(spec.plugins(), serviceSpecs.get(rs.service()), rs, plugins));
+                    chain(spec.plugins(), serviceSpecs.get(rs.service()), rs, spec.consumers(), plugins));
             definitions.add(new RouteDefinition<>(entry, rs.hosts(), rs.paths(), rs.methods(), rs.headers(),
                     rs.query(), rs.priority(), r));
         }
@@ -222,16 +247,49 @@ public final class SnapshotCompiler {
 
     /**
      * A route's chain: its own plugins, then its service's, then the global ones, the most specific entry of each
-     * name winning (Kong's rule); disabled entries switch a plugin off for their scope.
+     * name winning (Kong's rule: consumer+route > consumer+service > consumer > route > service > global); disabled
+     * entries switch a plugin off for their scope. Consumers with entries that apply here get a chain of their own.
      */
     private static PluginChain chain(List<PluginSpec> global, @Nullable ServiceSpec service, RouteSpec route,
-            Map<PluginSpec, PluginChain.Entry> built) {
+            List<ConsumerSpec> consumers, Map<PluginSpec, PluginChain.Entry> built) {
         Map<String, PluginSpec> effective = new LinkedHashMap<>();
         global.forEach(p -> effective.put(p.name(), p));
         if (service != null) {
             service.plugins().forEach(p -> effective.put(p.name(), p));
         }
         route.plugins().forEach(p -> effective.put(p.name(), p));
+        Map<String, PluginChain> byConsumer = new HashMap<>();
+        for (ConsumerSpec consumer : consumers) {
+            Map<String, PluginSpec> own = new LinkedHashMap<>(effective);
+            boolean applies = false;
+            for (PluginSpec p : consumer.plugins()) {
+                if (p.route() == null && p.service() == null) {
+                    own.put(p.name(), p);
+                    applies = true;
+                }
+            }
+            for (PluginSpec p : consumer.plugins()) {
+                if (service != null && service.name().equals(p.service())) {
+                    own.put(p.name(), p);
+                    applies = true;
+                }
+            }
+            for (PluginSpec p : consumer.plugins()) {
+                if (route.name().equals(p.route())) {
+                    own.put(p.name(), p);
+                    applies = true;
+                }
+            }
+            if (applies) {
+                byConsumer.put(consumer.username(), new PluginChain(entries(own, built)));
+            }
+        }
+        List<PluginChain.Entry> entries = entries(effective, built);
+        return entries.isEmpty() && byConsumer.isEmpty() ? PluginChain.EMPTY : new PluginChain(entries, byConsumer);
+    }
+
+    private static List<PluginChain.Entry> entries(Map<String, PluginSpec> effective,
+            Map<PluginSpec, PluginChain.Entry> built) {
         List<PluginChain.Entry> entries = new ArrayList<>();
         for (PluginSpec p : effective.values()) {
             PluginChain.Entry e = built.get(p);
@@ -239,7 +297,7 @@ public final class SnapshotCompiler {
                 entries.add(e);
             }
         }
-        return entries.isEmpty() ? PluginChain.EMPTY : new PluginChain(entries);
+        return entries;
     }
 
     private static Function<List<Endpoint>, Balancer> balancerFactory(UpstreamSpec us) {

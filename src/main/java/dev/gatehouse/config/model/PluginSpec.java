@@ -9,6 +9,9 @@ import org.jspecify.annotations.Nullable;
  *
  * @param path the entry's key path, such as {@code routes[0].plugins[1]}, for errors
  * @param line the entry's line, for errors
+ * @param route under a consumer: the route this entry is limited to, or null
+ * @param service under a consumer: the service this entry is limited to, or null
  */
-public record PluginSpec(String name, boolean enabled, @Nullable ConfigNode config, String path, int line) {
+public record PluginSpec(String name, boolean enabled, @Nullable ConfigNode config, String path, int line,
+        @Nullable String route, @Nullable String service) {
 }

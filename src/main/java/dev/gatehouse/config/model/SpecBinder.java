@@ -286,6 +286,7 @@ public final class SpecBinder {
         List<String> groups = o.strings("groups");
         Map<String, List<Map<String, String>>> credentials = new LinkedHashMap<>();
         ConfigNode creds = o.get("credentials");
+        List<PluginSpec> plugins = o.list("plugins", false, (n, p) -> plugin(n, p, true));
         o.finish();
         if (creds instanceof MapNode byPlugin) {
             for (var e : byPlugin.entries().entrySet()) {
@@ -321,12 +322,17 @@ public final class SpecBinder {
             o.error("username", "is required");
             return null;
         }
-        return new ConsumerSpec(username, customId, groups, credentials, path);
+        return new ConsumerSpec(username, customId, groups, credentials, plugins, path);
     }
 
     private static final Pattern PLUGIN_NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
 
     private @Nullable PluginSpec plugin(ConfigNode node, String path) {
+        return plugin(node, path, false);
+    }
+
+    /** @param underConsumer entries under a consumer may be limited to a {@code route} or a {@code service} */
+    private @Nullable PluginSpec plugin(ConfigNode node, String path, boolean underConsumer) {
         Obj o = obj(node, path);
         if (o == null) {
             return null;
@@ -334,7 +340,12 @@ public final class SpecBinder {
         String name = o.string("name", null);
         boolean enabled = o.bool("enabled", true);
         ConfigNode config = o.get("config");
+        String route = underConsumer ? o.string("route", null) : null;
+        String service = underConsumer ? o.string("service", null) : null;
         o.finish();
+        if (route != null && service != null) {
+            o.error("", "set route or service, not both");
+        }
         if (name == null) {
             o.error("name", "is required");
             return null;
@@ -347,7 +358,7 @@ public final class SpecBinder {
             o.error("config", "is " + config.kind() + " (expected: a map)");
             return null;
         }
-        return new PluginSpec(name, enabled, config, path, node.line());
+        return new PluginSpec(name, enabled, config, path, node.line(), route, service);
     }
 
     private @Nullable DnsSpec dns(ConfigNode node, String path) {

@@ -1,5 +1,6 @@
 package dev.gatehouse.plugin.runtime;
 
+import dev.gatehouse.plugin.api.Consumer;
 import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginExchange;
@@ -9,7 +10,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,13 +36,49 @@ public final class PluginChain {
     public static final PluginChain EMPTY = new PluginChain(List.of());
 
     private final Entry[] entries;
+    /** Chains for consumers with plugins of their own, by username: used once authentication found one. */
+    private final Map<String, PluginChain> byConsumer;
 
     public PluginChain(List<Entry> entries) {
+        this(entries, Map.of());
+    }
+
+    /**
+     * @param byConsumer the chain to follow after authentication for consumers that have plugin entries of their
+     *     own (their entries override the route's, service's and global ones of the same name)
+     */
+    public PluginChain(List<Entry> entries, Map<String, PluginChain> byConsumer) {
         this.entries = entries.stream().sorted(ORDER).toArray(Entry[]::new);
+        this.byConsumer = Map.copyOf(byConsumer);
     }
 
     public boolean isEmpty() {
-        return entries.length == 0;
+        return entries.length == 0 && byConsumer.isEmpty();
+    }
+
+    /** This chain, or the chain of the request's authenticated consumer when it has one. */
+    private PluginChain forConsumer(PluginExchange exchange) {
+        if (byConsumer.isEmpty()) {
+            return this;
+        }
+        Consumer consumer = exchange.attribute(Consumer.ATTRIBUTE);
+        PluginChain chain = consumer == null ? null : byConsumer.get(consumer.username());
+        return chain == null ? this : chain;
+    }
+
+    /** True when entry {@code i} is the first past authentication (or the end right after it). */
+    private boolean leavesAuthentication(int i) {
+        boolean before = i == 0 || entries[i - 1].stage().compareTo(Stage.AUTHN) <= 0;
+        boolean after = i == entries.length || entries[i].stage().compareTo(Stage.AUTHN) > 0;
+        return before && after;
+    }
+
+    private int firstAfterAuthentication() {
+        int i = 0;
+        while (i < entries.length && entries[i].stage().compareTo(Stage.AUTHN) <= 0) {
+            i++;
+        }
+        return i;
     }
 
     /** The plugin names in the order they run on a request. */
@@ -53,12 +90,23 @@ public final class PluginChain {
      * Runs the request phase. {@code done} receives {@link Outcome#CONTINUE} or a {@link Outcome.Respond}, on
      * {@code loop}: at once when no plugin waits, later otherwise. A plugin that throws answers 500.
      */
-    public void runRequest(PluginExchange exchange, EventExecutor loop, Consumer<Outcome> done) {
+    public void runRequest(PluginExchange exchange, EventExecutor loop, java.util.function.Consumer<Outcome> done) {
         runFrom(0, exchange, loop, done);
     }
 
-    private void runFrom(int start, PluginExchange exchange, EventExecutor loop, Consumer<Outcome> done) {
-        for (int i = start; i < entries.length; i++) {
+    private void runFrom(int start, PluginExchange exchange, EventExecutor loop,
+            java.util.function.Consumer<Outcome> done) {
+        for (int i = start; i <= entries.length; i++) {
+            if (!byConsumer.isEmpty() && leavesAuthentication(i)) {
+                PluginChain own = forConsumer(exchange);
+                if (own != this) {
+                    own.runFrom(own.firstAfterAuthentication(), exchange, loop, done);
+                    return;
+                }
+            }
+            if (i == entries.length) {
+                break;
+            }
             Outcome outcome;
             try {
                 outcome = settle(entries[i].plugin().onRequestHeaders(exchange));
@@ -89,7 +137,7 @@ public final class PluginChain {
     }
 
     private void resumeLater(int index, Outcome.Await await, PluginExchange exchange, EventExecutor loop,
-            Consumer<Outcome> done) {
+            java.util.function.Consumer<Outcome> done) {
         String name = entries[index].name();
         boolean[] settled = new boolean[1];
         var timeout = loop.schedule(() -> {
@@ -129,6 +177,11 @@ public final class PluginChain {
 
     /** Runs the response-headers phase, in reverse order. */
     public void runResponseHeaders(PluginExchange exchange, HttpResponse response) {
+        PluginChain own = forConsumer(exchange);
+        if (own != this) {
+            own.runResponseHeaders(exchange, response);
+            return;
+        }
         for (int i = entries.length - 1; i >= 0; i--) {
             try {
                 entries[i].plugin().onResponseHeaders(exchange, response);
@@ -140,6 +193,11 @@ public final class PluginChain {
 
     /** Runs the log phase; failures are logged and ignored. */
     public void runComplete(PluginExchange exchange, int status) {
+        PluginChain own = forConsumer(exchange);
+        if (own != this) {
+            own.runComplete(exchange, status);
+            return;
+        }
         for (int i = entries.length - 1; i >= 0; i--) {
             try {
                 entries[i].plugin().onComplete(exchange, status);
