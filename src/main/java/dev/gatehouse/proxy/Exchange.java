@@ -194,8 +194,8 @@ final class Exchange implements RoutableRequest, PluginExchange {
         };
     }
 
-    /** A cookie's value from the {@code Cookie} header, or null. */
-    @Nullable String cookie(String name) {
+    @Override
+    public @Nullable String cookie(String name) {
         for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
             for (String pair : header.split(";")) {
                 int eq = pair.indexOf('=');

@@ -24,15 +24,14 @@ class ThirdPartyPluginJarTest {
 
             import dev.gatehouse.plugin.api.*;
 
-            public final class StampFactory implements PluginFactory<StampFactory.Config> {
+            public final class StampFactory extends BasePluginFactory<StampFactory.Config> {
                 public record Config(String value) {
                     public static final Config DEFAULTS = new Config("stamped");
                 }
 
-                @Override public String name() { return "example-stamp"; }
-                @Override public Class<Config> configType() { return Config.class; }
-                @Override public Stage stage() { return Stage.TRANSFORM; }
-                @Override public int priority() { return 500; }
+                public StampFactory() {
+                    super("example-stamp", Config.class, Stage.TRANSFORM, 500);
+                }
 
                 @Override public Plugin create(Config config) {
                     return new Plugin() {

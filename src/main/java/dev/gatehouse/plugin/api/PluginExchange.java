@@ -26,6 +26,9 @@ public interface PluginExchange {
     /** The first value of a query parameter (not decoded), or null. */
     @Nullable String queryParam(String name);
 
+    /** A cookie's value from the {@code Cookie} headers, or null. */
+    @Nullable String cookie(String name);
+
     /**
      * The request headers. Changes made in the request phase are what the upstream receives (after the gateway's
      * own hop-by-hop and {@code X-Forwarded-*} rules).

@@ -4,7 +4,7 @@ import dev.gatehouse.plugin.api.Consumer;
 import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginExchange;
-import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.BasePluginFactory;
 import dev.gatehouse.plugin.api.Stage;
 import java.util.List;
 import java.util.Set;
@@ -60,25 +60,9 @@ public final class AclPlugin implements Plugin {
     }
 
     /** Registers the plugin. */
-    public static final class Factory implements PluginFactory<Config> {
-        @Override
-        public String name() {
-            return "acl";
-        }
-
-        @Override
-        public Class<Config> configType() {
-            return Config.class;
-        }
-
-        @Override
-        public Stage stage() {
-            return Stage.AUTHZ;
-        }
-
-        @Override
-        public int priority() {
-            return 950;
+    public static final class Factory extends BasePluginFactory<Config> {
+        public Factory() {
+            super("acl", Config.class, Stage.AUTHZ, 950);
         }
 
         @Override

@@ -4,7 +4,7 @@ import dev.gatehouse.plugin.api.AttrKey;
 import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginExchange;
-import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.BasePluginFactory;
 import dev.gatehouse.plugin.api.Stage;
 import io.netty.handler.codec.http.HttpResponse;
 import java.util.UUID;
@@ -55,25 +55,9 @@ public final class CorrelationIdPlugin implements Plugin {
     }
 
     /** Registers the plugin. */
-    public static final class Factory implements PluginFactory<Config> {
-        @Override
-        public String name() {
-            return "correlation-id";
-        }
-
-        @Override
-        public Class<Config> configType() {
-            return Config.class;
-        }
-
-        @Override
-        public Stage stage() {
-            return Stage.PRE;
-        }
-
-        @Override
-        public int priority() {
-            return 100_001;
+    public static final class Factory extends BasePluginFactory<Config> {
+        public Factory() {
+            super("correlation-id", Config.class, Stage.PRE, 100_001);
         }
 
         @Override

@@ -4,7 +4,7 @@ import dev.gatehouse.plugin.api.AttrKey;
 import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginExchange;
-import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.BasePluginFactory;
 import dev.gatehouse.plugin.api.Stage;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
@@ -127,25 +127,9 @@ public final class CorsPlugin implements Plugin {
     }
 
     /** Registers the plugin. */
-    public static final class Factory implements PluginFactory<Config> {
-        @Override
-        public String name() {
-            return "cors";
-        }
-
-        @Override
-        public Class<Config> configType() {
-            return Config.class;
-        }
-
-        @Override
-        public Stage stage() {
-            return Stage.PRE;
-        }
-
-        @Override
-        public int priority() {
-            return 2000;
+    public static final class Factory extends BasePluginFactory<Config> {
+        public Factory() {
+            super("cors", Config.class, Stage.PRE, 2000);
         }
 
         @Override

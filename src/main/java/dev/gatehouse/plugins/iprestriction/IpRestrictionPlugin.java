@@ -4,7 +4,7 @@ import dev.gatehouse.net.Cidr;
 import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginExchange;
-import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.BasePluginFactory;
 import dev.gatehouse.plugin.api.Stage;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -63,25 +63,9 @@ public final class IpRestrictionPlugin implements Plugin {
     }
 
     /** Registers the plugin. */
-    public static final class Factory implements PluginFactory<Config> {
-        @Override
-        public String name() {
-            return "ip-restriction";
-        }
-
-        @Override
-        public Class<Config> configType() {
-            return Config.class;
-        }
-
-        @Override
-        public Stage stage() {
-            return Stage.PRE;
-        }
-
-        @Override
-        public int priority() {
-            return 990;
+    public static final class Factory extends BasePluginFactory<Config> {
+        public Factory() {
+            super("ip-restriction", Config.class, Stage.PRE, 990);
         }
 
         @Override

@@ -3,7 +3,7 @@ package dev.gatehouse.plugins.sizelimit;
 import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginExchange;
-import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.BasePluginFactory;
 import dev.gatehouse.plugin.api.Stage;
 import io.netty.handler.codec.http.HttpHeaderNames;
 
@@ -47,25 +47,9 @@ public final class RequestSizeLimitingPlugin implements Plugin {
     }
 
     /** Registers the plugin. */
-    public static final class Factory implements PluginFactory<Config> {
-        @Override
-        public String name() {
-            return "request-size-limiting";
-        }
-
-        @Override
-        public Class<Config> configType() {
-            return Config.class;
-        }
-
-        @Override
-        public Stage stage() {
-            return Stage.PRE;
-        }
-
-        @Override
-        public int priority() {
-            return 951;
+    public static final class Factory extends BasePluginFactory<Config> {
+        public Factory() {
+            super("request-size-limiting", Config.class, Stage.PRE, 951);
         }
 
         @Override

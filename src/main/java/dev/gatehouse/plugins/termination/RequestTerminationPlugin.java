@@ -3,7 +3,7 @@ package dev.gatehouse.plugins.termination;
 import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginExchange;
-import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.BasePluginFactory;
 import dev.gatehouse.plugin.api.Stage;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -37,25 +37,9 @@ public final class RequestTerminationPlugin implements Plugin {
     }
 
     /** Registers the plugin. */
-    public static final class Factory implements PluginFactory<Config> {
-        @Override
-        public String name() {
-            return "request-termination";
-        }
-
-        @Override
-        public Class<Config> configType() {
-            return Config.class;
-        }
-
-        @Override
-        public Stage stage() {
-            return Stage.TRANSFORM;
-        }
-
-        @Override
-        public int priority() {
-            return 2;
+    public static final class Factory extends BasePluginFactory<Config> {
+        public Factory() {
+            super("request-termination", Config.class, Stage.TRANSFORM, 2);
         }
 
         @Override

@@ -3,7 +3,7 @@ package dev.gatehouse.plugins.transform;
 import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginExchange;
-import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.BasePluginFactory;
 import dev.gatehouse.plugin.api.Stage;
 
 /** {@code request-transformer}: changes the request headers the upstream receives. */
@@ -22,25 +22,9 @@ public final class RequestTransformerPlugin implements Plugin {
     }
 
     /** Registers the plugin. */
-    public static final class Factory implements PluginFactory<HeaderTransform.Config> {
-        @Override
-        public String name() {
-            return "request-transformer";
-        }
-
-        @Override
-        public Class<HeaderTransform.Config> configType() {
-            return HeaderTransform.Config.class;
-        }
-
-        @Override
-        public Stage stage() {
-            return Stage.TRANSFORM;
-        }
-
-        @Override
-        public int priority() {
-            return 801;
+    public static final class Factory extends BasePluginFactory<HeaderTransform.Config> {
+        public Factory() {
+            super("request-transformer", HeaderTransform.Config.class, Stage.TRANSFORM, 801);
         }
 
         @Override

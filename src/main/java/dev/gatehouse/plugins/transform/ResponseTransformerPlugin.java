@@ -2,7 +2,7 @@ package dev.gatehouse.plugins.transform;
 
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginExchange;
-import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.BasePluginFactory;
 import dev.gatehouse.plugin.api.Stage;
 import io.netty.handler.codec.http.HttpResponse;
 
@@ -21,25 +21,9 @@ public final class ResponseTransformerPlugin implements Plugin {
     }
 
     /** Registers the plugin. */
-    public static final class Factory implements PluginFactory<HeaderTransform.Config> {
-        @Override
-        public String name() {
-            return "response-transformer";
-        }
-
-        @Override
-        public Class<HeaderTransform.Config> configType() {
-            return HeaderTransform.Config.class;
-        }
-
-        @Override
-        public Stage stage() {
-            return Stage.TRANSFORM;
-        }
-
-        @Override
-        public int priority() {
-            return 800;
+    public static final class Factory extends BasePluginFactory<HeaderTransform.Config> {
+        public Factory() {
+            super("response-transformer", HeaderTransform.Config.class, Stage.TRANSFORM, 800);
         }
 
         @Override

@@ -19,7 +19,7 @@ import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginEnvironment;
 import dev.gatehouse.plugin.api.PluginExchange;
-import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.BasePluginFactory;
 import dev.gatehouse.plugin.api.Stage;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.nio.charset.StandardCharsets;
@@ -213,7 +213,7 @@ public final class JwtPlugin implements Plugin {
             return auth.substring(7).trim();
         }
         for (String name : config.cookieNames()) {
-            String cookie = cookie(exchange.requestHeaders().getAll(HttpHeaderNames.COOKIE), name);
+            String cookie = exchange.cookie(name);
             if (cookie != null) {
                 return cookie;
             }
@@ -227,42 +227,14 @@ public final class JwtPlugin implements Plugin {
         return null;
     }
 
-    private static @Nullable String cookie(List<String> headers, String name) {
-        for (String header : headers) {
-            for (String pair : header.split(";")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0 && pair.substring(0, eq).trim().equals(name)) {
-                    return pair.substring(eq + 1).trim();
-                }
-            }
-        }
-        return null;
-    }
-
     private static Outcome unauthorized(String message) {
         return new Outcome.Respond(401, "unauthorized", message, CHALLENGE, null, null);
     }
 
     /** Registers the plugin. */
-    public static final class Factory implements PluginFactory<Config> {
-        @Override
-        public String name() {
-            return "jwt";
-        }
-
-        @Override
-        public Class<Config> configType() {
-            return Config.class;
-        }
-
-        @Override
-        public Stage stage() {
-            return Stage.AUTHN;
-        }
-
-        @Override
-        public int priority() {
-            return 1450;
+    public static final class Factory extends BasePluginFactory<Config> {
+        public Factory() {
+            super("jwt", Config.class, Stage.AUTHN, 1450);
         }
 
         @Override

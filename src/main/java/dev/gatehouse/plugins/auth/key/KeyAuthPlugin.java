@@ -7,7 +7,7 @@ import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginEnvironment;
 import dev.gatehouse.plugin.api.PluginExchange;
-import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.BasePluginFactory;
 import dev.gatehouse.plugin.api.Stage;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -106,25 +106,9 @@ public final class KeyAuthPlugin implements Plugin {
     }
 
     /** Registers the plugin. */
-    public static final class Factory implements PluginFactory<Config> {
-        @Override
-        public String name() {
-            return "key-auth";
-        }
-
-        @Override
-        public Class<Config> configType() {
-            return Config.class;
-        }
-
-        @Override
-        public Stage stage() {
-            return Stage.AUTHN;
-        }
-
-        @Override
-        public int priority() {
-            return 1250;
+    public static final class Factory extends BasePluginFactory<Config> {
+        public Factory() {
+            super("key-auth", Config.class, Stage.AUTHN, 1250);
         }
 
         @Override

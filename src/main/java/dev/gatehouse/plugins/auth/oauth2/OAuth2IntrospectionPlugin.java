@@ -11,7 +11,7 @@ import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginEnvironment;
 import dev.gatehouse.plugin.api.PluginExchange;
-import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.BasePluginFactory;
 import dev.gatehouse.plugin.api.Stage;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.net.URI;
@@ -180,25 +180,9 @@ public final class OAuth2IntrospectionPlugin implements Plugin {
     }
 
     /** Registers the plugin. */
-    public static final class Factory implements PluginFactory<Config> {
-        @Override
-        public String name() {
-            return "oauth2-introspection";
-        }
-
-        @Override
-        public Class<Config> configType() {
-            return Config.class;
-        }
-
-        @Override
-        public Stage stage() {
-            return Stage.AUTHN;
-        }
-
-        @Override
-        public int priority() {
-            return 1700;
+    public static final class Factory extends BasePluginFactory<Config> {
+        public Factory() {
+            super("oauth2-introspection", Config.class, Stage.AUTHN, 1700);
         }
 
         @Override
