@@ -363,6 +363,23 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        PluginChain plugins = ex.plugins();
+        if (plugins.watchesBodies()) {
+            Outcome verdict = plugins.runRequestBody(ex, content.content(), last);
+            if (verdict instanceof Outcome.Respond respond) {
+                content.release();
+                relay.abort();
+                releaseHeld(ex);
+                if (ex.responseStarted) {
+                    abortClient(ex);
+                } else {
+                    closeAfterResponse = true;
+                    reject(ex, HttpResponseStatus.valueOf(respond.status()), respond, respond.code(),
+                            respond.message());
+                }
+                return;
+            }
+        }
         if (ex.pluginsPending) {
             if (ex.heldBody == null) {
                 ex.heldBody = new ArrayDeque<>(4);
@@ -430,6 +447,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     void writeResponseBody(HttpContent content) {
+        Exchange ex = exchange;
+        if (ex != null && ex.plugins().watchesBodies()) {
+            ex.plugins().runResponseBody(ex, content.content(), content instanceof LastHttpContent);
+        }
         ctx.write(content, ctx.voidPromise());
     }
 

@@ -95,4 +95,38 @@ public final class TestPlugins {
             };
         }
     }
+
+    /**
+     * {@code test-body}: refuses a request whose body contains "forbidden" (422) and counts response body bytes in
+     * {@link #RESPONSE_BYTES}, to exercise the body phases.
+     */
+    public static final class BodyGuard extends dev.gatehouse.plugin.api.BasePluginFactory<BodyGuard.Config> {
+        public static final java.util.concurrent.atomic.AtomicLong RESPONSE_BYTES =
+                new java.util.concurrent.atomic.AtomicLong();
+
+        public record Config(String word) {
+            public static final Config DEFAULTS = new Config("forbidden");
+        }
+
+        public BodyGuard() {
+            super("test-body", Config.class, Stage.TRANSFORM, 5);
+        }
+
+        @Override
+        public Plugin create(Config config) {
+            return new Plugin() {
+                @Override
+                public Outcome onRequestBody(PluginExchange exchange, io.netty.buffer.ByteBuf chunk, boolean last) {
+                    return chunk.toString(java.nio.charset.StandardCharsets.UTF_8).contains(config.word())
+                            ? Outcome.error(422, "forbidden_word", "the body contains '" + config.word() + "'")
+                            : Outcome.CONTINUE;
+                }
+
+                @Override
+                public void onResponseBody(PluginExchange exchange, io.netty.buffer.ByteBuf chunk, boolean last) {
+                    RESPONSE_BYTES.addAndGet(chunk.readableBytes());
+                }
+            };
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.gatehouse.plugin.api;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponse;
 
 /**
@@ -12,6 +13,25 @@ public interface Plugin {
     /** The request head arrived and matched a route; decide whether it goes on. */
     default Outcome onRequestHeaders(PluginExchange exchange) {
         return Outcome.CONTINUE;
+    }
+
+    /**
+     * A chunk of the request body, as it streams to the upstream (only called when the plugin overrides it). The
+     * chunk belongs to the gateway: read it (its readable bytes), never retain, release or modify it. Returning a
+     * {@link Outcome.Respond} stops the request: the client gets that answer if no response began, otherwise its
+     * connection is closed. {@link Outcome.Await} is not allowed here and counts as a failure.
+     *
+     * @param last true for the final chunk (which may be empty)
+     */
+    default Outcome onRequestBody(PluginExchange exchange, ByteBuf chunk, boolean last) {
+        return Outcome.CONTINUE;
+    }
+
+    /**
+     * A chunk of the response body, as it streams to the client (only called when the plugin overrides it).
+     * Read-only, as for {@link #onRequestBody}.
+     */
+    default void onResponseBody(PluginExchange exchange, ByteBuf chunk, boolean last) {
     }
 
     /**

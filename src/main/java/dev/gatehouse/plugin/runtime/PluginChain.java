@@ -7,6 +7,8 @@ import dev.gatehouse.plugin.api.PluginExchange;
 import dev.gatehouse.plugin.api.Stage;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.buffer.ByteBuf;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +28,13 @@ public final class PluginChain {
 
     /** One plugin in the chain, with what orders it. */
     public record Entry(String name, Stage stage, int priority, Plugin plugin) {
+        boolean overrides(String method, Class<?>... types) {
+            try {
+                return plugin.getClass().getMethod(method, types).getDeclaringClass() != Plugin.class;
+            } catch (NoSuchMethodException e) {
+                return false;
+            }
+        }
     }
 
     private static final Comparator<Entry> ORDER = Comparator.comparing(Entry::stage)
@@ -36,6 +45,9 @@ public final class PluginChain {
     public static final PluginChain EMPTY = new PluginChain(List.of());
 
     private final Entry[] entries;
+    private final Entry[] requestBody;
+    private final Entry[] responseBody;
+    private final boolean watchesBodies;
     /** Chains for consumers with plugins of their own, by username: used once authentication found one. */
     private final Map<String, PluginChain> byConsumer;
 
@@ -50,6 +62,57 @@ public final class PluginChain {
     public PluginChain(List<Entry> entries, Map<String, PluginChain> byConsumer) {
         this.entries = entries.stream().sorted(ORDER).toArray(Entry[]::new);
         this.byConsumer = Map.copyOf(byConsumer);
+        // body phases cost a call per chunk: only plugins that override them take part
+        this.requestBody = Arrays.stream(this.entries)
+                .filter(e -> e.overrides("onRequestBody", PluginExchange.class, ByteBuf.class, boolean.class))
+                .toArray(Entry[]::new);
+        this.responseBody = Arrays.stream(this.entries)
+                .filter(e -> e.overrides("onResponseBody", PluginExchange.class, ByteBuf.class, boolean.class))
+                .toArray(Entry[]::new);
+        this.watchesBodies = requestBody.length > 0 || responseBody.length > 0
+                || this.byConsumer.values().stream().anyMatch(PluginChain::watchesBodies);
+    }
+
+    /** True when a plugin of this chain (or of a consumer's) watches request or response bodies. */
+    public boolean watchesBodies() {
+        return watchesBodies;
+    }
+
+    /**
+     * Runs the request-body phase for one chunk.
+     *
+     * @return {@link Outcome#CONTINUE}, or the {@link Outcome.Respond} of the plugin that stopped the request
+     */
+    public Outcome runRequestBody(PluginExchange exchange, ByteBuf chunk, boolean last) {
+        PluginChain own = forConsumer(exchange);
+        for (Entry e : own.requestBody) {
+            Outcome outcome;
+            try {
+                outcome = e.plugin().onRequestBody(exchange, chunk, last);
+            } catch (RuntimeException ex) {
+                LOG.error("plugin '{}' failed on the body of {}", e.name(), exchange.requestId(), ex);
+                return Outcome.error(500, "plugin_error", "plugin '" + e.name() + "' failed");
+            }
+            if (outcome instanceof Outcome.Respond) {
+                return outcome;
+            }
+            if (outcome != Outcome.CONTINUE) {
+                return Outcome.error(500, "plugin_error", "plugin '" + e.name() + "' cannot wait on a body chunk");
+            }
+        }
+        return Outcome.CONTINUE;
+    }
+
+    /** Runs the response-body phase for one chunk, in reverse order. */
+    public void runResponseBody(PluginExchange exchange, ByteBuf chunk, boolean last) {
+        Entry[] watchers = forConsumer(exchange).responseBody;
+        for (int i = watchers.length - 1; i >= 0; i--) {
+            try {
+                watchers[i].plugin().onResponseBody(exchange, chunk, last);
+            } catch (RuntimeException e) {
+                LOG.error("plugin '{}' failed on the response body of {}", watchers[i].name(), exchange.requestId(), e);
+            }
+        }
     }
 
     public boolean isEmpty() {
