@@ -158,6 +158,16 @@ final class Exchange implements RoutableRequest, PluginExchange {
     }
 
     @Override
+    public @Nullable String queryString() {
+        return query;
+    }
+
+    @Override
+    public void queryString(@Nullable String newQuery) {
+        this.query = newQuery == null || newQuery.isEmpty() ? null : newQuery;
+    }
+
+    @Override
     public void limitRequestBody(long maxBytes) {
         if (maxBytes > 0 && (maxBodySize <= 0 || maxBytes < maxBodySize)) {
             maxBodySize = maxBytes;

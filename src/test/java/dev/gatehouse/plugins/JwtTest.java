@@ -21,6 +21,7 @@ import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
 import java.util.Date;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,7 @@ class JwtTest {
     static final String SECRET = "a-very-long-shared-secret-of-32+bytes!";
     static KeyPair rsa;
     static KeyPair ec;
+    static KeyPair ed;
     static TestBackend backend;
     static Gateway gw;
 
@@ -48,6 +50,7 @@ class JwtTest {
         KeyPairGenerator ecGen = KeyPairGenerator.getInstance("EC");
         ecGen.initialize(new ECGenParameterSpec("secp256r1"));
         ec = ecGen.generateKeyPair();
+        ed = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         backend = new TestBackend("b");
         gw = Gateway.start("""
                 listeners:
@@ -61,7 +64,9 @@ class JwtTest {
                         - { key: alice-rsa, algorithm: RS256, public_key: "%s" }
                   - username: bob
                     credentials:
-                      jwt: [{ key: bob-ec, algorithm: ES256, public_key: "%s" }]
+                      jwt:
+                        - { key: bob-ec, algorithm: ES256, public_key: "%s" }
+                        - { key: bob-ed, algorithm: EdDSA, public_key: "%s" }
                 services:
                   - { name: s, url: "http://%s" }
                 routes:
@@ -70,9 +75,13 @@ class JwtTest {
                     paths: ["/"]
                     plugins:
                       - name: jwt
-                        config: { claims_to_verify: [exp, nbf], clock_skew: 5s, cookie_names: [session] }
+                        config:
+                          claims_to_verify: [exp, nbf]
+                          clock_skew: 5s
+                          cookie_names: [session]
+                          claims_to_headers: { sub: x-jwt-subject, roles: x-jwt-roles }
                 access_log: { target: off }
-                """.formatted(SECRET, pem(rsa), pem(ec), backend.address()));
+                """.formatted(SECRET, pem(rsa), pem(ec), pem(ed), backend.address()));
     }
 
     @AfterAll
@@ -83,7 +92,7 @@ class JwtTest {
 
     private static JWTClaimsSet claims(String iss, long expInSeconds, long nbfInSeconds) {
         long now = System.currentTimeMillis();
-        return new JWTClaimsSet.Builder().issuer(iss).subject("s")
+        return new JWTClaimsSet.Builder().issuer(iss).subject("s").claim("roles", List.of("admin", "ops"))
                 .expirationTime(new Date(now + expInSeconds * 1000))
                 .notBeforeTime(new Date(now + nbfInSeconds * 1000)).build();
     }
@@ -116,6 +125,29 @@ class JwtTest {
         assertThat(call("Cookie: theme=dark; session=" + ecToken + "\r\n").status()).isEqualTo(200);
         assertThat(backend.last().header("X-Consumer-Username")).isEqualTo("bob");
         assertThat(call("").status()).isEqualTo(401);
+    }
+
+    @Test
+    void eddsaTokensVerifyWithTheJdkAndClaimsAreForwarded() throws Exception {
+        String header = b64("{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}");
+        String payload = b64(claims("bob-ed", 60, -1).toString());
+        java.security.Signature signer = java.security.Signature.getInstance("Ed25519");
+        signer.initSign(ed.getPrivate());
+        signer.update((header + "." + payload).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String token = header + "." + payload + "." + Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(signer.sign());
+        RawHttp.Response r = call("Authorization: Bearer " + token + "\r\nX-Jwt-Subject: forged\r\n");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(backend.last().header("X-Consumer-Username")).isEqualTo("bob");
+        assertThat(backend.last().header("X-Jwt-Subject")).isEqualTo("s");
+        assertThat(backend.last().header("X-Jwt-Roles")).isEqualTo("admin, ops");
+        String tampered = token.substring(0, token.length() - 4) + "AAAA";
+        assertThat(bearer(tampered).status()).isEqualTo(401);
+    }
+
+    private static String b64(String json) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(
+                java.nio.charset.StandardCharsets.UTF_8));
     }
 
     @Test

@@ -50,9 +50,9 @@ class PluginChainTest {
                         config: { label: route }
                       - name: request-transformer
                         config:
-                          remove: { headers: [authorization] }
-                          rename: { headers: ["x-old:x-new"] }
-                          add: { headers: ["x-added:1"] }
+                          remove: { headers: [authorization], querystring: [secret] }
+                          rename: { headers: ["x-old:x-new"], querystring: ["old:new"] }
+                          add: { headers: ["x-added:1"], querystring: ["v:2"] }
                   - name: off
                     service: s
                     paths: ["/off"]
@@ -118,7 +118,7 @@ class PluginChainTest {
     @Test
     void requestAndResponseTransformersAndCorrelationId() throws Exception {
         try (RawHttp raw = gw.raw()) {
-            raw.send("GET /own HTTP/1.1\r\nHost: x\r\nAuthorization: Basic eDp5\r\nX-Old: v\r\n"
+            raw.send("GET /own?secret=1&keep=yes&old=o HTTP/1.1\r\nHost: x\r\nAuthorization: Basic eDp5\r\nX-Old: v\r\n"
                     + "X-Correlation-ID: abc\r\n\r\n");
             RawHttp.Response r = raw.read();
             assertThat(r.status()).isEqualTo(200);
@@ -127,6 +127,7 @@ class PluginChainTest {
             assertThat(r.header("x-correlation-id")).isEqualTo("abc");
         }
         var seen = backend.last();
+        assertThat(seen.uri()).isEqualTo("/?keep=yes&new=o&v=2");
         assertThat(seen.header("Authorization")).isNull();
         assertThat(seen.header("X-Old")).isNull();
         assertThat(seen.header("X-New")).isEqualTo("v");

@@ -26,6 +26,12 @@ public interface PluginExchange {
     /** The first value of a query parameter (not decoded), or null. */
     @Nullable String queryParam(String name);
 
+    /** The raw query string (without {@code ?}, not decoded), or null when the request has none. */
+    @Nullable String queryString();
+
+    /** Replaces the query string the upstream receives (raw, already encoded); null or "" removes it. */
+    void queryString(@Nullable String query);
+
     /** A cookie's value from the {@code Cookie} headers, or null. */
     @Nullable String cookie(String name);
 

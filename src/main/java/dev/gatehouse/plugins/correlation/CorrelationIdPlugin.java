@@ -11,7 +11,8 @@ import java.util.UUID;
 
 /**
  * {@code correlation-id}: makes sure every request carries a correlation header, keeping the client's value or
- * generating one, and optionally echoes it to the client (Kong's plugin of the same name).
+ * generating one, and echoes it to the client (Kong's plugin of the same name). By default the header is
+ * {@code X-Request-ID} and its value the gateway's request id, which the access log and error bodies carry too.
  */
 public final class CorrelationIdPlugin implements Plugin {
 
@@ -23,7 +24,7 @@ public final class CorrelationIdPlugin implements Plugin {
      * @param echoDownstream also send the header back to the client
      */
     public record Config(String headerName, Generator generator, boolean echoDownstream) {
-        public static final Config DEFAULTS = new Config("X-Correlation-ID", Generator.UUID, false);
+        public static final Config DEFAULTS = new Config("X-Request-ID", Generator.REQUEST_ID, true);
     }
 
     /** How a missing correlation id is made. */

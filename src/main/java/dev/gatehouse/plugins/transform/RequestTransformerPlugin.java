@@ -6,7 +6,7 @@ import dev.gatehouse.plugin.api.PluginExchange;
 import dev.gatehouse.plugin.api.BasePluginFactory;
 import dev.gatehouse.plugin.api.Stage;
 
-/** {@code request-transformer}: changes the request headers the upstream receives. */
+/** {@code request-transformer}: changes the request headers and query parameters the upstream receives. */
 public final class RequestTransformerPlugin implements Plugin {
 
     private final HeaderTransform transform;
@@ -18,6 +18,9 @@ public final class RequestTransformerPlugin implements Plugin {
     @Override
     public Outcome onRequestHeaders(PluginExchange exchange) {
         transform.apply(exchange.requestHeaders());
+        if (transform.changesQuery()) {
+            exchange.queryString(transform.applyToQuery(exchange.queryString()));
+        }
         return Outcome.CONTINUE;
     }
 

@@ -28,7 +28,11 @@ public final class ResponseTransformerPlugin implements Plugin {
 
         @Override
         public Plugin create(HeaderTransform.Config config) {
-            return new ResponseTransformerPlugin(new HeaderTransform(config));
+            HeaderTransform transform = new HeaderTransform(config);
+            if (transform.changesQuery()) {
+                throw new IllegalArgumentException("querystring: a response has no query string");
+            }
+            return new ResponseTransformerPlugin(transform);
         }
     }
 }

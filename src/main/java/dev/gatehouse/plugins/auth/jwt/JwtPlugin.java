@@ -56,17 +56,19 @@ public final class JwtPlugin implements Plugin {
      *     the consumer is still the one whose credential {@code key} matches the key claim, when there is one
      * @param jwksMinRefresh a token with an unknown {@code kid} makes at most one fetch per this interval
      * @param jwksTimeout how long a fetch may take
+     * @param claimsToHeaders claims to forward upstream, claim name to header name (client copies are removed)
      */
     public record Config(String keyClaimName, List<String> claimsToVerify, Duration clockSkew,
             @Nullable String issuer, List<String> audiences, List<String> cookieNames, List<String> uriParamNames,
-            @Nullable String jwksUrl, Duration jwksMinRefresh, Duration jwksTimeout) {
+            @Nullable String jwksUrl, Duration jwksMinRefresh, Duration jwksTimeout,
+            Map<String, String> claimsToHeaders) {
         public static final Config DEFAULTS = new Config("iss", List.of("exp"), Duration.ZERO, null, List.of(),
-                List.of(), List.of("jwt"), null, Duration.ofSeconds(10), Duration.ofSeconds(2));
+                List.of(), List.of("jwt"), null, Duration.ofSeconds(10), Duration.ofSeconds(2), Map.of());
     }
 
     private static final Set<JWSAlgorithm> SUPPORTED = Set.of(JWSAlgorithm.HS256, JWSAlgorithm.HS384,
             JWSAlgorithm.HS512, JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512, JWSAlgorithm.PS256,
-            JWSAlgorithm.ES256, JWSAlgorithm.ES384);
+            JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.EdDSA);
     private static final Map<String, String> CHALLENGE = Map.of("WWW-Authenticate", "Bearer realm=\"gatehouse\"");
 
     /** One credential, ready to verify. */
@@ -86,6 +88,7 @@ public final class JwtPlugin implements Plugin {
     @Override
     public Outcome onRequestHeaders(PluginExchange exchange) {
         IdentityHeaders.clear(exchange.requestHeaders());
+        config.claimsToHeaders().values().forEach(exchange.requestHeaders()::remove);
         String token = token(exchange);
         if (token == null) {
             return unauthorized("no token found in the request");
@@ -120,6 +123,7 @@ public final class JwtPlugin implements Plugin {
         if (problem != null) {
             return unauthorized(problem);
         }
+        forwardClaims(exchange, claims);
         Consumer consumer = key.credential().consumer();
         IdentityHeaders.authenticated(exchange, consumer, key.credential().id(), false);
         return Outcome.CONTINUE;
@@ -168,10 +172,35 @@ public final class JwtPlugin implements Plugin {
         if (problem != null) {
             return unauthorized(problem);
         }
+        forwardClaims(exchange, claims);
         if (owner != null) {
             IdentityHeaders.authenticated(exchange, owner.credential().consumer(), owner.credential().id(), false);
         }
         return Outcome.CONTINUE;
+    }
+
+    /**
+     * Sends the configured claims of a verified token upstream: strings as they are, lists joined with ", ", dates as
+     * epoch seconds, objects as JSON.
+     */
+    @SuppressWarnings("unchecked")
+    private void forwardClaims(PluginExchange exchange, JWTClaimsSet claims) {
+        for (Map.Entry<String, String> e : config.claimsToHeaders().entrySet()) {
+            Object value = claims.getClaim(e.getKey());
+            String text;
+            if (value == null) {
+                continue;
+            } else if (value instanceof Date d) {
+                text = String.valueOf(d.getTime() / 1000);
+            } else if (value instanceof java.util.Collection<?> c) {
+                text = String.join(", ", c.stream().map(String::valueOf).toList());
+            } else if (value instanceof Map<?, ?> m) {
+                text = com.nimbusds.jose.util.JSONObjectUtils.toJSONString((Map<String, ?>) m);
+            } else {
+                text = String.valueOf(value);
+            }
+            exchange.requestHeaders().set(e.getValue(), text);
+        }
     }
 
     private @Nullable String claimsProblem(JWTClaimsSet claims) {
@@ -292,6 +321,10 @@ public final class JwtPlugin implements Plugin {
                     throw new IllegalArgumentException(c.path() + ".public_key: is required for " + algorithm);
                 }
                 byte[] der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+                if (JWSAlgorithm.EdDSA.equals(algorithm)) {
+                    return new JdkEdDsaVerifier(KeyFactory.getInstance("Ed25519")
+                            .generatePublic(new X509EncodedKeySpec(der)));
+                }
                 if (JWSAlgorithm.Family.EC.contains(algorithm)) {
                     return new ECDSAVerifier((ECPublicKey) KeyFactory.getInstance("EC")
                             .generatePublic(new X509EncodedKeySpec(der)));
