@@ -226,7 +226,8 @@ public final class SnapshotCompiler {
         }
         Plugin plugin = instantiate(factory, spec, binder, environment, errors);
         if (plugin != null) {
-            out.put(spec, new PluginChain.Entry(spec.name(), factory.stage(), factory.priority(), plugin));
+            out.put(spec, new PluginChain.Entry(spec.name(), factory.stage(), factory.priority(), plugin,
+                    factory.awaitTimeout().toMillis(), factory.failOpen()));
         }
     }
 

@@ -68,6 +68,26 @@ class PluginChainTest {
                     paths: ["/denied"]
                     plugins:
                       - { name: test-async, config: { deny: true } }
+                  - name: hangs-closed
+                    service: s
+                    paths: ["/hangs-closed"]
+                    plugins:
+                      - { name: test-async, config: { hang: true } }
+                  - name: fails-closed
+                    service: s
+                    paths: ["/fails-closed"]
+                    plugins:
+                      - { name: test-async, config: { fail: true } }
+                  - name: hangs-open
+                    service: s
+                    paths: ["/hangs-open"]
+                    plugins:
+                      - { name: test-async-open, config: { hang: true } }
+                  - name: fails-open
+                    service: s
+                    paths: ["/fails-open"]
+                    plugins:
+                      - { name: test-async-open, config: { fail: true } }
                   - name: maintenance
                     service: s
                     paths: ["/maintenance"]
@@ -133,6 +153,16 @@ class PluginChainTest {
         assertThat(seen.header("X-New")).isEqualTo("v");
         assertThat(seen.header("X-Added")).isEqualTo("1");
         assertThat(seen.header("X-Correlation-ID")).isEqualTo("abc");
+    }
+
+    @Test
+    void asynchronousFailuresAndTimeoutsFollowThePluginsPolicy() throws Exception {
+        HttpResponse<String> hung = gw.get("/hangs-closed");
+        assertThat(hung.statusCode()).isEqualTo(503);
+        assertThat(hung.body()).contains("plugin_timeout");
+        assertThat(gw.get("/fails-closed").body()).contains("plugin_unavailable");
+        assertThat(gw.get("/hangs-open").statusCode()).isEqualTo(200);
+        assertThat(gw.get("/fails-open").statusCode()).isEqualTo(200);
     }
 
     @Test

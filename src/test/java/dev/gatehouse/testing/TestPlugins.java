@@ -55,9 +55,15 @@ public final class TestPlugins {
      * {@code test-async}: decides on another thread after {@code delay_ms}, as a plugin calling a remote service
      * would; {@code deny} answers 401.
      */
-    public static final class Async implements PluginFactory<Async.Config> {
-        public record Config(long delayMs, boolean deny) {
-            public static final Config DEFAULTS = new Config(50, false);
+    public static class Async implements PluginFactory<Async.Config> {
+        /** @param fail complete exceptionally; @param hang never complete */
+        public record Config(long delayMs, boolean deny, boolean fail, boolean hang) {
+            public static final Config DEFAULTS = new Config(50, false, false, false);
+        }
+
+        @Override
+        public java.time.Duration awaitTimeout() {
+            return java.time.Duration.ofMillis(300);
         }
 
         @Override
@@ -87,12 +93,33 @@ public final class TestPlugins {
                 public Outcome onRequestHeaders(PluginExchange exchange) {
                     exchange.requestHeaders().add("x-trace", "async");
                     CompletableFuture<Outcome> later = new CompletableFuture<>();
-                    CompletableFuture.delayedExecutor(config.delayMs(), TimeUnit.MILLISECONDS).execute(() ->
+                    if (config.hang()) {
+                        return new Outcome.Await(later);
+                    }
+                    CompletableFuture.delayedExecutor(config.delayMs(), TimeUnit.MILLISECONDS).execute(() -> {
+                        if (config.fail()) {
+                            later.completeExceptionally(new IllegalStateException("remote service down"));
+                        } else {
                             later.complete(config.deny() ? Outcome.error(401, "unauthorized", "denied by test-async")
-                                    : Outcome.CONTINUE));
+                                    : Outcome.CONTINUE);
+                        }
+                    });
                     return new Outcome.Await(later);
                 }
             };
+        }
+    }
+
+    /** {@code test-async-open}: {@code test-async} declared fail-open. */
+    public static final class AsyncOpen extends Async {
+        @Override
+        public String name() {
+            return "test-async-open";
+        }
+
+        @Override
+        public boolean failOpen() {
+            return true;
         }
     }
 

@@ -25,6 +25,20 @@ public interface PluginFactory<C extends Record> {
     /** Higher runs first within the stage. */
     int priority();
 
+    /** How long an {@link Outcome.Await} of this plugin may keep a request waiting (default 10 s). */
+    default java.time.Duration awaitTimeout() {
+        return java.time.Duration.ofSeconds(10);
+    }
+
+    /**
+     * What a request gets when this plugin's {@link Outcome.Await} fails or times out: false (the default) answers
+     * 503 (fail closed: right for authentication and anything that protects), true lets the request go on (fail
+     * open: right for plugins that only enrich or observe).
+     */
+    default boolean failOpen() {
+        return false;
+    }
+
     /**
      * Builds the plugin for one configuration entry, once per configuration snapshot, off the event loops.
      * Implement this one, or {@link #create(Record, PluginEnvironment)} when the plugin needs consumers.

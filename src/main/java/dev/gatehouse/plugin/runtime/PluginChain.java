@@ -23,11 +23,16 @@ import org.slf4j.LoggerFactory;
 public final class PluginChain {
 
     private static final Logger LOG = LoggerFactory.getLogger(PluginChain.class);
-    /** How long an asynchronous plugin may keep a request waiting before it is answered 503. */
-    static final long AWAIT_TIMEOUT_MS = 10_000;
 
     /** One plugin in the chain, with what orders it. */
-    public record Entry(String name, Stage stage, int priority, Plugin plugin) {
+    public record Entry(String name, Stage stage, int priority, Plugin plugin, long awaitTimeoutMillis,
+            boolean failOpen) {
+
+        /** An entry with the default asynchronous policy: 10 s, fail closed. */
+        public Entry(String name, Stage stage, int priority, Plugin plugin) {
+            this(name, stage, priority, plugin, 10_000, false);
+        }
+
         boolean overrides(String method, Class<?>... types) {
             try {
                 return plugin.getClass().getMethod(method, types).getDeclaringClass() != Plugin.class;
@@ -201,14 +206,21 @@ public final class PluginChain {
 
     private void resumeLater(int index, Outcome.Await await, PluginExchange exchange, EventExecutor loop,
             java.util.function.Consumer<Outcome> done) {
-        String name = entries[index].name();
+        Entry entry = entries[index];
+        String name = entry.name();
         boolean[] settled = new boolean[1];
         var timeout = loop.schedule(() -> {
             if (!settled[0]) {
                 settled[0] = true;
-                done.accept(Outcome.error(503, "plugin_timeout", "plugin '" + name + "' did not answer in time"));
+                LOG.warn("plugin '{}' did not answer request {} within {} ms", name, exchange.requestId(),
+                        entry.awaitTimeoutMillis());
+                if (entry.failOpen()) {
+                    runFrom(index + 1, exchange, loop, done);
+                } else {
+                    done.accept(Outcome.error(503, "plugin_timeout", "plugin '" + name + "' did not answer in time"));
+                }
             }
-        }, AWAIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        }, entry.awaitTimeoutMillis(), TimeUnit.MILLISECONDS);
         await.result().whenComplete((result, error) -> loop.execute(() -> {
             if (settled[0]) {
                 return;
@@ -229,7 +241,11 @@ public final class PluginChain {
             } else if (failure != null || outcome == null) {
                 LOG.warn("plugin '{}' failed on request {}: {}", name, exchange.requestId(),
                         failure == null ? "no outcome" : failure.toString());
-                done.accept(Outcome.error(503, "plugin_unavailable", "plugin '" + name + "' could not decide"));
+                if (entry.failOpen()) {
+                    runFrom(index + 1, exchange, loop, done);
+                } else {
+                    done.accept(Outcome.error(503, "plugin_unavailable", "plugin '" + name + "' could not decide"));
+                }
             } else if (outcome instanceof Outcome.Respond) {
                 done.accept(outcome);
             } else {
