@@ -1,0 +1,260 @@
+package dev.gatehouse.plugins.ratelimit;
+
+import dev.gatehouse.plugin.api.AttrKey;
+import dev.gatehouse.plugin.api.BasePluginFactory;
+import dev.gatehouse.plugin.api.Consumer;
+import dev.gatehouse.plugin.api.Outcome;
+import dev.gatehouse.plugin.api.Plugin;
+import dev.gatehouse.plugin.api.PluginExchange;
+import dev.gatehouse.plugin.api.Stage;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code rate-limiting}: several limits at once per key, counted on this node (policy {@code local}). Refused
+ * requests get 429 with {@code Retry-After}; every response carries the quota headers (Kong's or the IETF draft's)
+ * unless {@code hide_client_headers}.
+ */
+public final class RateLimitingPlugin implements Plugin {
+
+    /** One limit: {@code requests} per {@code per}; {@code burst} is the bucket size of {@code token-bucket}. */
+    public record Limit(long requests, Duration per, long burst) {
+        public static final Limit DEFAULTS = new Limit(0, Duration.ofSeconds(1), 0);
+    }
+
+    /**
+     * How to count: a sliding window (the previous window weighted by its overlap, plus the current one), fixed
+     * windows, or a token bucket of {@code burst} tokens refilled at {@code requests/per} (nginx's limit_req with
+     * nodelay).
+     */
+    public enum Algorithm { SLIDING_WINDOW, FIXED_WINDOW, TOKEN_BUCKET }
+
+    /** Which quota headers to send. */
+    public enum HeaderStyle { KONG, IETF }
+
+    /**
+     * @param second Kong's shorthand: requests per second (likewise minute, hour, day)
+     * @param limitBy key sources tried in order until one is present; {@code a+b} combines sources
+     */
+    public record Config(List<Limit> limits, @Nullable Long second, @Nullable Long minute, @Nullable Long hour,
+            @Nullable Long day, Algorithm algorithm, List<String> limitBy, String policy,
+            boolean faultTolerant, boolean hideClientHeaders, HeaderStyle headers, int errorCode,
+            String errorMessage) {
+        public static final Config DEFAULTS = new Config(List.of(), null, null, null, null,
+                Algorithm.SLIDING_WINDOW, List.of("consumer", "ip"), "local", true, false,
+                HeaderStyle.KONG, 429, "API rate limit exceeded");
+    }
+
+    private static final AttrKey<LocalLimiter.Decision[]> DECISIONS = AttrKey.of("rate-limiting");
+
+    /** A compiled limit: its counters and its names in headers. */
+    private record Window(LocalLimiter limiter, Limit limit, String headerName, String policyName) {
+    }
+
+    private final Config config;
+    private final List<Window> windows;
+    private final List<List<KeySource>> keys;
+
+    private RateLimitingPlugin(Config config, List<Window> windows, List<List<KeySource>> keys) {
+        this.config = config;
+        this.windows = List.copyOf(windows);
+        this.keys = List.copyOf(keys);
+    }
+
+    @Override
+    public Outcome onRequestHeaders(PluginExchange exchange) {
+        String key = key(exchange);
+        long now = System.currentTimeMillis();
+        LocalLimiter.Decision[] decisions = new LocalLimiter.Decision[windows.size()];
+        long retryAfter = 0;
+        for (int i = 0; i < decisions.length; i++) {
+            decisions[i] = windows.get(i).limiter().take(key, now);
+            if (!decisions[i].allowed()) {
+                retryAfter = Math.max(retryAfter, decisions[i].retryAfterMillis());
+            }
+        }
+        exchange.attribute(DECISIONS, decisions);
+        if (retryAfter == 0) {
+            return Outcome.CONTINUE;
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Retry-After", String.valueOf((retryAfter + 999) / 1000));
+        if (!config.hideClientHeaders()) {
+            quotaHeaders(decisions, headers::put);
+        }
+        return new Outcome.Respond(config.errorCode(), "rate_limited", config.errorMessage(), headers, null, null);
+    }
+
+    @Override
+    public void onResponseHeaders(PluginExchange exchange, HttpResponse response) {
+        LocalLimiter.Decision[] decisions = exchange.attribute(DECISIONS);
+        if (decisions == null || config.hideClientHeaders()) {
+            return;
+        }
+        HttpHeaders h = response.headers();
+        quotaHeaders(decisions, h::set);
+    }
+
+    private interface HeaderSink {
+        void put(String name, String value);
+    }
+
+    private void quotaHeaders(LocalLimiter.Decision[] decisions, HeaderSink sink) {
+        int tightest = 0;
+        for (int i = 1; i < decisions.length; i++) {
+            if (decisions[i].remaining() < decisions[tightest].remaining()) {
+                tightest = i;
+            }
+        }
+        LocalLimiter.Decision d = decisions[tightest];
+        long reset = (d.resetMillis() + 999) / 1000;
+        if (config.headers() == HeaderStyle.KONG) {
+            sink.put("RateLimit-Limit", String.valueOf(d.limit()));
+            sink.put("RateLimit-Remaining", String.valueOf(d.remaining()));
+            sink.put("RateLimit-Reset", String.valueOf(reset));
+            for (int i = 0; i < decisions.length; i++) {
+                String window = windows.get(i).headerName();
+                sink.put("X-RateLimit-Limit-" + window, String.valueOf(decisions[i].limit()));
+                sink.put("X-RateLimit-Remaining-" + window, String.valueOf(decisions[i].remaining()));
+            }
+        } else {
+            List<String> policies = new ArrayList<>();
+            for (Window w : windows) {
+                policies.add("\"" + w.policyName() + "\";q=" + w.limit().requests() + ";w=" + w.limit().per()
+                        .toSeconds());
+            }
+            sink.put("RateLimit-Policy", String.join(", ", policies));
+            sink.put("RateLimit", "\"" + windows.get(tightest).policyName() + "\";r=" + d.remaining() + ";t=" + reset);
+        }
+    }
+
+    /** The first key in {@code limit_by} whose sources are all present in the request. */
+    private String key(PluginExchange exchange) {
+        for (List<KeySource> combination : keys) {
+            StringBuilder sb = new StringBuilder();
+            boolean complete = true;
+            for (KeySource source : combination) {
+                String value = source.value(exchange);
+                if (value == null) {
+                    complete = false;
+                    break;
+                }
+                sb.append(source.name).append('=').append(value).append('\n');
+            }
+            if (complete) {
+                return sb.toString();
+            }
+        }
+        return "ip=" + exchange.clientIp();
+    }
+
+    /** One key source of {@code limit_by}. */
+    private record KeySource(String name, String kind, String arg) {
+        static @Nullable KeySource parse(String text) {
+            int colon = text.indexOf(':');
+            String kind = colon < 0 ? text : text.substring(0, colon);
+            String arg = colon < 0 ? "" : text.substring(colon + 1);
+            return switch (kind) {
+                case "ip", "consumer", "credential", "service", "route", "path", "global" ->
+                        colon < 0 ? new KeySource(text, kind, "") : null;
+                case "header" -> arg.isEmpty() ? null : new KeySource(text, kind, arg.toLowerCase(Locale.ROOT));
+                default -> null;
+            };
+        }
+
+        @Nullable String value(PluginExchange exchange) {
+            return switch (kind) {
+                case "ip" -> exchange.clientIp();
+                case "consumer" -> {
+                    Consumer c = exchange.attribute(Consumer.ATTRIBUTE);
+                    yield c == null ? null : c.id();
+                }
+                case "credential" -> exchange.attribute(Consumer.CREDENTIAL);
+                case "service" -> exchange.serviceName();
+                case "route" -> exchange.routeName();
+                case "path" -> exchange.path();
+                case "global" -> "";
+                default -> exchange.requestHeaders().get(arg);
+            };
+        }
+    }
+
+    /** Registers the plugin. */
+    public static final class Factory extends BasePluginFactory<Config> {
+        public Factory() {
+            super("rate-limiting", Config.class, Stage.RATE_LIMIT, 910);
+        }
+
+        @Override
+        public Plugin create(Config config) {
+            if (!config.policy().equals("local")) {
+                throw new IllegalArgumentException("policy: '" + config.policy() + "' (expected: local; the shared "
+                        + "redis policy is not built yet)");
+            }
+            List<Limit> limits = new ArrayList<>(config.limits());
+            addShorthand(limits, config.second(), Duration.ofSeconds(1));
+            addShorthand(limits, config.minute(), Duration.ofMinutes(1));
+            addShorthand(limits, config.hour(), Duration.ofHours(1));
+            addShorthand(limits, config.day(), Duration.ofDays(1));
+            if (limits.isEmpty()) {
+                throw new IllegalArgumentException("no limit (expected: limits: [{ requests: 10, per: 1s }] or "
+                        + "second/minute/hour/day)");
+            }
+            List<Window> windows = new ArrayList<>();
+            for (int i = 0; i < limits.size(); i++) {
+                Limit l = limits.get(i);
+                if (l.requests() <= 0 || l.per().isZero() || l.per().isNegative() || l.burst() < 0) {
+                    throw new IllegalArgumentException("limits[" + i + "]: " + l.requests() + " per " + l.per()
+                            + " (expected: requests > 0, per > 0, burst >= 0)");
+                }
+                String name = windowName(l.per());
+                windows.add(new Window(new LocalLimiter(config.algorithm(), l.requests(), l.per(), l.burst()), l,
+                        name, name.toLowerCase(Locale.ROOT)));
+            }
+            List<List<KeySource>> keys = new ArrayList<>();
+            for (int i = 0; i < config.limitBy().size(); i++) {
+                List<KeySource> combination = new ArrayList<>();
+                for (String part : config.limitBy().get(i).split("\\+")) {
+                    KeySource source = KeySource.parse(part.trim());
+                    if (source == null) {
+                        throw new IllegalArgumentException("limit_by[" + i + "]: '" + part + "' (expected: ip, "
+                                + "consumer, credential, service, route, header:NAME, path or global, joined with +)");
+                    }
+                    combination.add(source);
+                }
+                keys.add(List.copyOf(combination));
+            }
+            return new RateLimitingPlugin(config, windows, keys);
+        }
+
+        private static void addShorthand(List<Limit> limits, @Nullable Long requests, Duration per) {
+            if (requests != null) {
+                limits.add(new Limit(requests, per, 0));
+            }
+        }
+
+        /** Kong's window names for the usual windows, the duration itself otherwise. */
+        private static String windowName(Duration per) {
+            long s = per.toSeconds();
+            if (per.toMillis() % 1000 == 0) {
+                if (s == 1) {
+                    return "Second";
+                } else if (s == 60) {
+                    return "Minute";
+                } else if (s == 3600) {
+                    return "Hour";
+                } else if (s == 86_400) {
+                    return "Day";
+                }
+            }
+            return per.toMillis() % 1000 == 0 ? s + "s" : per.toMillis() + "ms";
+        }
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.gatehouse.plugins.ratelimit;
+
+import org.jspecify.annotations.NullMarked;
