@@ -1,5 +1,6 @@
 package dev.gatehouse.boot;
 
+import dev.gatehouse.cluster.RedisStore;
 import dev.gatehouse.config.model.AccessLogSpec;
 import dev.gatehouse.config.model.ConfigException;
 import dev.gatehouse.config.model.GatewaySpec;
@@ -25,6 +26,7 @@ import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,15 +48,17 @@ public final class GatehouseInstance implements AutoCloseable {
     private final Transport transport;
     private final TargetResolver resolver;
     private final PluginCatalog catalog;
+    private final @Nullable RedisStore store;
     private final Object reloadLock = new Object();
     // guarded by reloadLock: health checkers and DNS refreshers of the current snapshot
     private List<Runnable> stopBackgroundTasks = List.of();
 
     private GatehouseInstance(Path configFile, SnapshotHolder holder, GatewayServer server, AccessLog accessLog,
             EndpointRegistry registry, EventLoopGroup loops, Transport transport, TargetResolver resolver,
-            PluginCatalog catalog) {
+            PluginCatalog catalog, @Nullable RedisStore store) {
         this.configFile = configFile;
         this.catalog = catalog;
+        this.store = store;
         this.resolver = resolver;
         this.registry = registry;
         this.loops = loops;
@@ -78,16 +82,21 @@ public final class GatehouseInstance implements AutoCloseable {
         TargetResolver resolver = new DnsTargetResolver(group.next(), transport.datagramChannelClass(), spec.dns());
         EndpointRegistry registry = new EndpointRegistry();
         PluginCatalog catalog = PluginCatalog.load(pluginsDir(configFile));
+        // the shared store is set up at start-up; a reload that changes redis: keeps this one (logged)
+        RedisStore store = spec.redis() == null ? null : new RedisStore(spec.redis());
         Snapshot snapshot;
         AccessLog accessLog;
         try {
-            snapshot = new SnapshotCompiler(configFile.toString(), registry, resolver, catalog).compile(spec, 1);
+            snapshot = new SnapshotCompiler(configFile.toString(), registry, resolver, catalog, store).compile(spec, 1);
             AccessLogSpec logSpec = spec.accessLog();
             accessLog = logSpec.enabled()
                     ? AccessLogWriter.open(logSpec.target(), logSpec.format() == AccessLogSpec.Format.JSON)
                     : AccessLog.OFF;
         } catch (ConfigException | IOException | RuntimeException e) {
             resolver.close();
+            if (store != null) {
+                store.close();
+            }
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
             throw e;
         }
@@ -98,6 +107,9 @@ public final class GatehouseInstance implements AutoCloseable {
             server.start(snapshot);
         } catch (RuntimeException e) {
             resolver.close();
+            if (store != null) {
+                store.close();
+            }
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
             closeLog(accessLog);
             throw e;
@@ -106,7 +118,7 @@ public final class GatehouseInstance implements AutoCloseable {
                 Version.current(), spec.listeners().size(), spec.routes().size(), spec.upstreams().size(),
                 spec.services().size());
         GatehouseInstance instance = new GatehouseInstance(configFile, holder, server, accessLog, registry, group,
-                transport, resolver, catalog);
+                transport, resolver, catalog, store);
         synchronized (instance.reloadLock) {
             instance.restartBackgroundTasks(snapshot);
         }
@@ -130,7 +142,7 @@ public final class GatehouseInstance implements AutoCloseable {
             Snapshot current = holder.current();
             try {
                 GatewaySpec spec = loader.load(configFile);
-                Snapshot next = new SnapshotCompiler(configFile.toString(), registry, resolver, catalog).compile(spec,
+                Snapshot next = new SnapshotCompiler(configFile.toString(), registry, resolver, catalog, store).compile(spec,
                         current.revision() + 1);
                 if (!spec.listeners().stream().map(l -> l.name() + "@" + l.address())
                         .toList().equals(current.listeners().stream().map(l -> l.name() + "@" + l.address()).toList())) {
@@ -207,6 +219,9 @@ public final class GatehouseInstance implements AutoCloseable {
         }
         boolean drained = server.stop(drainTimeout);
         resolver.close();
+        if (store != null) {
+            store.close();
+        }
         closeLog(accessLog);
         LOG.info("stopped");
         return drained;

@@ -37,6 +37,7 @@ import java.util.Set;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginEnvironment;
 import dev.gatehouse.plugin.api.PluginFactory;
+import dev.gatehouse.plugin.api.SharedStore;
 import dev.gatehouse.plugin.runtime.PluginCatalog;
 import dev.gatehouse.plugin.runtime.PluginChain;
 import java.util.IdentityHashMap;
@@ -65,19 +66,22 @@ public final class SnapshotCompiler {
     private final EndpointRegistry registry;
     private final TargetResolver resolver;
     private final PluginCatalog catalog;
+    private final @Nullable SharedStore store;
 
     /**
      * @param source the name compile errors carry (the file)
      * @param registry target state shared with earlier and later snapshots
      * @param resolver resolves target host names (this thread waits for it: never call on an event loop)
      * @param catalog the plugins that configurations may name
+     * @param store the shared store of the {@code redis:} block, or null
      */
     public SnapshotCompiler(String source, EndpointRegistry registry, TargetResolver resolver,
-            PluginCatalog catalog) {
+            PluginCatalog catalog, @Nullable SharedStore store) {
         this.source = source;
         this.registry = registry;
         this.resolver = resolver;
         this.catalog = catalog;
+        this.store = store;
     }
 
     /** Resolves a host name now, or records why it cannot be. */
@@ -158,7 +162,7 @@ public final class SnapshotCompiler {
 
         Map<PluginSpec, PluginChain.Entry> plugins = new IdentityHashMap<>();
         PluginConfigBinder binder = new PluginConfigBinder(source, errors);
-        ConsumerDirectory consumers = new ConsumerDirectory(spec.consumers());
+        SnapshotEnvironment consumers = new SnapshotEnvironment(spec.consumers(), store);
         Map<String, ServiceSpec> serviceSpecs = new HashMap<>();
         spec.services().forEach(ss -> serviceSpecs.put(ss.name(), ss));
         for (String plugin : consumers.credentialPlugins()) {

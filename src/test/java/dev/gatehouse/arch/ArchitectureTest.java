@@ -103,6 +103,12 @@ class ArchitectureTest {
     }
 
     @Test
+    void clusterClientsSeeOnlyTheModelAndTheStoreApi() {
+        onlyDependsOn("cluster", NULLNESS, "org.slf4j..", "io.lettuce..", "dev.gatehouse.config.model..",
+                "dev.gatehouse.plugin.api..");
+    }
+
+    @Test
     void nothingDependsOnBoot() {
         noClasses().that().resideOutsideOfPackage("dev.gatehouse.boot..")
                 .should().dependOnClassesThat().resideInAPackage("dev.gatehouse.boot..")

@@ -5,6 +5,7 @@ import dev.gatehouse.config.model.ConfigException;
 import dev.gatehouse.config.model.GatewaySpec;
 import dev.gatehouse.config.source.YamlConfigLoader;
 import dev.gatehouse.boot.GatehouseInstance;
+import dev.gatehouse.cluster.RedisStore;
 import dev.gatehouse.plugin.runtime.PluginCatalog;
 import dev.gatehouse.runtime.SnapshotCompiler;
 import dev.gatehouse.upstream.DnsTargetResolver;
@@ -33,10 +34,14 @@ final class ValidateCommand implements Callable<Integer> {
             GatewaySpec spec = new YamlConfigLoader().load(config);
             // host names are resolved as the running gateway would, on a loop of our own
             EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+            RedisStore store = spec.redis() == null ? null : new RedisStore(spec.redis());
             try (TargetResolver resolver = new DnsTargetResolver(loop.next(), NioDatagramChannel.class, spec.dns())) {
                 new SnapshotCompiler(config.toString(), new EndpointRegistry(), resolver,
-                        PluginCatalog.load(GatehouseInstance.pluginsDir(config))).compile(spec, 1);
+                        PluginCatalog.load(GatehouseInstance.pluginsDir(config)), store).compile(spec, 1);
             } finally {
+                if (store != null) {
+                    store.close();
+                }
                 loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             }
             System.out.println(config + ": valid (" + spec.listeners().size() + " listeners, " + spec.routes().size()

@@ -13,6 +13,7 @@ import java.util.List;
  * @param dns how target host names are resolved
  * @param plugins the global plugins, applied to every route unless a service or route configures the same one
  * @param consumers API clients and their credentials
+ * @param redis the shared Redis, or null
  */
 public record GatewaySpec(
         List<ListenerSpec> listeners,
@@ -25,7 +26,8 @@ public record GatewaySpec(
         int workerThreads,
         DnsSpec dns,
         List<PluginSpec> plugins,
-        List<ConsumerSpec> consumers) {
+        List<ConsumerSpec> consumers,
+        @org.jspecify.annotations.Nullable RedisSpec redis) {
 
     public GatewaySpec {
         listeners = List.copyOf(listeners);

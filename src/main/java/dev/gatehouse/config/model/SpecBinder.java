@@ -68,6 +68,7 @@ public final class SpecBinder {
         DnsSpec dns = top.object("dns", DnsSpec.DEFAULTS, this::dns);
         List<PluginSpec> plugins = top.plugins();
         List<ConsumerSpec> consumers = top.positional("consumers", false, this::consumer);
+        RedisSpec redis = top.object("redis", null, this::redis);
         top.finish();
         unique(top, "consumers", names(consumers, ConsumerSpec::username));
 
@@ -78,7 +79,7 @@ public final class SpecBinder {
         unique(top, "routes", names(routes, RouteSpec::name));
         checkReferences(top, upstreams, services, routes);
         return new GatewaySpec(present(listeners), present(upstreams), present(services), present(routes), accessLog,
-                trusted, drain, workers, dns, plugins, present(consumers));
+                trusted, drain, workers, dns, plugins, present(consumers), redis);
     }
 
     private static <T> List<@Nullable String> names(List<@Nullable T> items, java.util.function.Function<T, String> name) {
@@ -95,7 +96,7 @@ public final class SpecBinder {
 
     private static GatewaySpec emptySpec() {
         return new GatewaySpec(List.of(), List.of(), List.of(), List.of(), AccessLogSpec.DEFAULTS, List.of(),
-                Duration.ofSeconds(30), 0, DnsSpec.DEFAULTS, List.of(), List.of());
+                Duration.ofSeconds(30), 0, DnsSpec.DEFAULTS, List.of(), List.of(), null);
     }
 
     private @Nullable ListenerSpec listener(ConfigNode node, String path) {
@@ -359,6 +360,23 @@ public final class SpecBinder {
             return null;
         }
         return new PluginSpec(name, enabled, config, path, node.line(), route, service);
+    }
+
+    private @Nullable RedisSpec redis(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        String url = o.string("url", null);
+        Duration timeout = o.duration("timeout", Duration.ofMillis(200), false);
+        o.finish();
+        if (url == null || !(url.startsWith("redis://") || url.startsWith("rediss://")
+                || url.startsWith("redis-sentinel://"))) {
+            o.error("url", "'" + url + "' is not a Redis URL (expected: redis://host:port/db, rediss:// or "
+                    + "redis-sentinel://)");
+            return null;
+        }
+        return new RedisSpec(url, timeout);
     }
 
     private @Nullable DnsSpec dns(ConfigNode node, String path) {

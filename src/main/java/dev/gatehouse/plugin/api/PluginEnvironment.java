@@ -11,4 +11,7 @@ public interface PluginEnvironment {
 
     /** A consumer by username, or null. */
     @Nullable Consumer consumer(String username);
+
+    /** The shared store of the top-level {@code redis:} block, or null when none is configured. */
+    @Nullable SharedStore sharedStore();
 }

@@ -5,17 +5,25 @@ import dev.gatehouse.plugin.api.BasePluginFactory;
 import dev.gatehouse.plugin.api.Consumer;
 import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.Plugin;
+import dev.gatehouse.plugin.api.PluginEnvironment;
 import dev.gatehouse.plugin.api.PluginExchange;
 import dev.gatehouse.plugin.api.Stage;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code rate-limiting}: several limits at once per key, counted on this node (policy {@code local}). Refused
@@ -58,26 +66,66 @@ public final class RateLimitingPlugin implements Plugin {
     private record Window(LocalLimiter limiter, Limit limit, String headerName, String policyName) {
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(RateLimitingPlugin.class);
+    /** Redis failures are logged at most once per this interval, with the count since the last line. */
+    private static final long FAILURE_LOG_INTERVAL_MS = 10_000;
+    private static final AtomicLong LAST_FAILURE_LOG = new AtomicLong();
+    private static final AtomicLong FAILURES = new AtomicLong();
+
     private final Config config;
     private final List<Window> windows;
     private final List<List<KeySource>> keys;
+    private final @Nullable RedisLimiter redis;
 
-    private RateLimitingPlugin(Config config, List<Window> windows, List<List<KeySource>> keys) {
+    private RateLimitingPlugin(Config config, List<Window> windows, List<List<KeySource>> keys,
+            @Nullable RedisLimiter redis) {
         this.config = config;
         this.windows = List.copyOf(windows);
         this.keys = List.copyOf(keys);
+        this.redis = redis;
+    }
+
+    /** Requests that passed because Redis could not be reached ({@code fault_tolerant}), since start-up. */
+    public static long redisFailures() {
+        return FAILURES.get();
     }
 
     @Override
     public Outcome onRequestHeaders(PluginExchange exchange) {
         String key = key(exchange);
         long now = System.currentTimeMillis();
+        if (redis != null) {
+            return new Outcome.Await(redis.take(key, now).handle((decisions, error) -> {
+                if (error != null) {
+                    return storeDown(error);
+                }
+                return new Outcome.OnLoop(() -> decide(exchange, decisions));
+            }));
+        }
         LocalLimiter.Decision[] decisions = new LocalLimiter.Decision[windows.size()];
-        long retryAfter = 0;
         for (int i = 0; i < decisions.length; i++) {
             decisions[i] = windows.get(i).limiter().take(key, now);
-            if (!decisions[i].allowed()) {
-                retryAfter = Math.max(retryAfter, decisions[i].retryAfterMillis());
+        }
+        return decide(exchange, decisions);
+    }
+
+    private Outcome storeDown(Throwable error) {
+        long failures = FAILURES.incrementAndGet();
+        long now = System.currentTimeMillis();
+        long last = LAST_FAILURE_LOG.get();
+        if (now - last >= FAILURE_LOG_INTERVAL_MS && LAST_FAILURE_LOG.compareAndSet(last, now)) {
+            LOG.warn("rate-limiting: redis unreachable ({}); {} ({} requests so far)", error.toString(),
+                    config.faultTolerant() ? "letting requests through" : "answering 503", failures);
+        }
+        return config.faultTolerant() ? Outcome.CONTINUE
+                : Outcome.error(503, "rate_limit_unavailable", "the rate limit cannot be checked now");
+    }
+
+    private Outcome decide(PluginExchange exchange, LocalLimiter.Decision[] decisions) {
+        long retryAfter = 0;
+        for (LocalLimiter.Decision d : decisions) {
+            if (!d.allowed()) {
+                retryAfter = Math.max(retryAfter, d.retryAfterMillis());
             }
         }
         exchange.attribute(DECISIONS, decisions);
@@ -146,7 +194,7 @@ public final class RateLimitingPlugin implements Plugin {
                     complete = false;
                     break;
                 }
-                sb.append(source.name).append('=').append(value).append('\n');
+                sb.append(source.name).append('=').append(value).append('|');
             }
             if (complete) {
                 return sb.toString();
@@ -193,10 +241,17 @@ public final class RateLimitingPlugin implements Plugin {
         }
 
         @Override
-        public Plugin create(Config config) {
-            if (!config.policy().equals("local")) {
-                throw new IllegalArgumentException("policy: '" + config.policy() + "' (expected: local; the shared "
-                        + "redis policy is not built yet)");
+        public Plugin create(Config config, PluginEnvironment environment) {
+            if (!config.policy().equals("local") && !config.policy().equals("redis")) {
+                throw new IllegalArgumentException("policy: '" + config.policy() + "' (expected: local | redis)");
+            }
+            boolean shared = config.policy().equals("redis");
+            if (shared && environment.sharedStore() == null) {
+                throw new IllegalArgumentException("policy: redis needs the top-level redis: block");
+            }
+            if (shared && config.algorithm() == Algorithm.TOKEN_BUCKET) {
+                throw new IllegalArgumentException("algorithm: token-bucket is not built for policy redis yet "
+                        + "(expected: sliding-window | fixed-window)");
             }
             List<Limit> limits = new ArrayList<>(config.limits());
             addShorthand(limits, config.second(), Duration.ofSeconds(1));
@@ -231,7 +286,25 @@ public final class RateLimitingPlugin implements Plugin {
                 }
                 keys.add(List.copyOf(combination));
             }
-            return new RateLimitingPlugin(config, windows, keys);
+            RedisLimiter redis = null;
+            if (shared) {
+                long[] limitsArray = windows.stream().mapToLong(w -> w.limit().requests()).toArray();
+                long[] windowsArray = windows.stream().mapToLong(w -> w.limit().per().toMillis()).toArray();
+                redis = new RedisLimiter(environment.sharedStore(), config.algorithm() == Algorithm.SLIDING_WINDOW,
+                        namespace(config), limitsArray, windowsArray);
+            }
+            return new RateLimitingPlugin(config, windows, keys, redis);
+        }
+
+        /** The same configuration on every node gives the same Redis keys (a digest of its text). */
+        private static String namespace(Config config) {
+            try {
+                byte[] d = MessageDigest.getInstance("SHA-256").digest(config.toString()
+                        .getBytes(StandardCharsets.UTF_8));
+                return HexFormat.of().formatHex(d, 0, 8);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         private static void addShorthand(List<Limit> limits, @Nullable Long requests, Duration per) {

@@ -103,7 +103,7 @@ class RateLimitingTest {
     }
 
     @Test
-    void policyRedisIsRefusedUntilItExists() {
+    void policyRedisNeedsTheRedisBlock() {
         assertThatThrownBy(() -> Gateway.start("""
                 listeners:
                   - name: public
@@ -116,6 +116,6 @@ class RateLimitingTest {
                     paths: ["/"]
                     plugins:
                       - { name: rate-limiting, config: { second: 1, policy: redis, limit_by: [nonsense] } }
-                """)).hasMessageContaining("policy: 'redis' (expected: local");
+                """)).hasMessageContaining("policy: redis needs the top-level redis: block");
     }
 }

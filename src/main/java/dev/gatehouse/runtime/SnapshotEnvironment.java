@@ -4,6 +4,7 @@ import dev.gatehouse.config.model.ConsumerSpec;
 import dev.gatehouse.plugin.api.Consumer;
 import dev.gatehouse.plugin.api.Credential;
 import dev.gatehouse.plugin.api.PluginEnvironment;
+import dev.gatehouse.plugin.api.SharedStore;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,13 +13,18 @@ import java.util.Map;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
-/** The consumers of one snapshot and their credentials, as plugins see them when they are created. */
-final class ConsumerDirectory implements PluginEnvironment {
+/**
+ * What plugins of one snapshot see when they are created: its consumers and their credentials, and the shared
+ * store.
+ */
+final class SnapshotEnvironment implements PluginEnvironment {
 
     private final Map<String, Consumer> byUsername = new HashMap<>();
     private final Map<String, List<Credential>> byPlugin = new HashMap<>();
+    private final @Nullable SharedStore store;
 
-    ConsumerDirectory(List<ConsumerSpec> consumers) {
+    SnapshotEnvironment(List<ConsumerSpec> consumers, @Nullable SharedStore store) {
+        this.store = store;
         for (ConsumerSpec spec : consumers) {
             Consumer consumer = new Consumer(uuid("consumer/" + spec.username()), spec.username(), spec.customId(),
                     spec.groups());
@@ -51,5 +57,10 @@ final class ConsumerDirectory implements PluginEnvironment {
     @Override
     public @Nullable Consumer consumer(String username) {
         return byUsername.get(username);
+    }
+
+    @Override
+    public @Nullable SharedStore sharedStore() {
+        return store;
     }
 }

@@ -1,0 +1,17 @@
+package dev.gatehouse.plugin.api;
+
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The shared store (Redis) that plugins coordinate through across gateway nodes, reached asynchronously: a
+ * result completes on a client thread, never on an event loop (act on the exchange with {@link Outcome.OnLoop}).
+ */
+public interface SharedStore {
+
+    /**
+     * Runs a Lua script atomically (loaded once, then called by its SHA-1) and returns its array of integers.
+     * Fails (exceptionally) when the store cannot be reached within its timeout.
+     */
+    CompletionStage<List<Long>> evalIntegers(String script, List<String> keys, List<String> args);
+}

@@ -1,0 +1,103 @@
+package dev.gatehouse.plugins.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.gatehouse.testing.Gateway;
+import dev.gatehouse.testing.TestBackend;
+import dev.gatehouse.testing.TestRedis;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The redis policy against a private redis-server: two gateways share one limit; Redis going away and back. */
+class RedisRateLimitingTest {
+
+    private static String config(String backend, String redisUrl) {
+        return """
+                listeners:
+                  - name: public
+                    address: 127.0.0.1:0
+                redis: { url: "%s", timeout: 300ms }
+                services:
+                  - { name: s, url: "http://%s" }
+                routes:
+                  - name: shared
+                    service: s
+                    paths: ["/shared"]
+                    plugins:
+                      - name: rate-limiting
+                        config: { policy: redis, algorithm: fixed-window, limits: [{ requests: 10, per: 1d }], limit_by: [global] }
+                  - name: tolerant
+                    service: s
+                    paths: ["/tolerant"]
+                    plugins:
+                      - { name: rate-limiting, config: { policy: redis, day: 100000, fault_tolerant: true } }
+                  - name: strict
+                    service: s
+                    paths: ["/strict"]
+                    plugins:
+                      - { name: rate-limiting, config: { policy: redis, day: 100000, fault_tolerant: false } }
+                access_log: { target: off }
+                """.formatted(redisUrl, backend);
+    }
+
+    @Test
+    void twoGatewaysAdmitNoMoreThanTheLimitCombined() throws Exception {
+        try (TestRedis redis = new TestRedis(); TestBackend backend = new TestBackend("b");
+                Gateway a = Gateway.start(config(backend.address(), redis.url()));
+                Gateway b = Gateway.start(config(backend.address(), redis.url()))) {
+            AtomicInteger admitted = new AtomicInteger();
+            AtomicInteger refused = new AtomicInteger();
+            List<Thread> clients = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                Gateway gw = c % 2 == 0 ? a : b;
+                Thread t = new Thread(() -> {
+                    HttpClient client = HttpClient.newHttpClient();
+                    for (int i = 0; i < 10; i++) {
+                        try {
+                            int status = client.send(HttpRequest.newBuilder(gw.uri("/shared")).build(),
+                                    HttpResponse.BodyHandlers.discarding()).statusCode();
+                            (status == 200 ? admitted : refused).incrementAndGet();
+                        } catch (Exception e) {
+                            refused.incrementAndGet();
+                        }
+                    }
+                });
+                t.start();
+                clients.add(t);
+            }
+            for (Thread t : clients) {
+                t.join(30_000);
+            }
+            // one atomic script per decision: exact, whatever node answers
+            assertThat(admitted.get()).isEqualTo(10);
+            assertThat(refused.get()).isEqualTo(30);
+            List<String> keys = redis.keys("gatehouse:rl:*");
+            assertThat(keys).isNotEmpty();
+            for (String key : keys) {
+                assertThat(Long.parseLong(redis.command("PTTL " + key))).as("TTL of " + key).isPositive();
+            }
+        }
+    }
+
+    @Test
+    void redisGoingAwayIsToleratedOrRefusedAsConfiguredAndTheLimitComesBack() throws Exception {
+        try (TestRedis redis = new TestRedis(); TestBackend backend = new TestBackend("b");
+                Gateway gw = Gateway.start(config(backend.address(), redis.url()))) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> gw.get("/strict").statusCode() == 200);
+            redis.stop();
+            assertThat(gw.get("/tolerant").statusCode()).isEqualTo(200);
+            assertThat(gw.get("/strict").statusCode()).isEqualTo(503);
+            redis.start();
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> gw.get("/strict").statusCode() == 200);
+            assertThat(RateLimitingPlugin.redisFailures()).isPositive();
+        }
+    }
+}
