@@ -2,7 +2,6 @@ package dev.gatehouse.plugins.ratelimit;
 
 import dev.gatehouse.plugin.api.AttrKey;
 import dev.gatehouse.plugin.api.BasePluginFactory;
-import dev.gatehouse.plugin.api.Consumer;
 import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginEnvironment;
@@ -92,7 +91,7 @@ public final class RateLimitingPlugin implements Plugin {
 
     @Override
     public Outcome onRequestHeaders(PluginExchange exchange) {
-        String key = key(exchange);
+        String key = KeySource.key(keys, exchange);
         long now = System.currentTimeMillis();
         if (redis != null) {
             return new Outcome.Await(redis.take(key, now).handle((decisions, error) -> {
@@ -183,57 +182,6 @@ public final class RateLimitingPlugin implements Plugin {
         }
     }
 
-    /** The first key in {@code limit_by} whose sources are all present in the request. */
-    private String key(PluginExchange exchange) {
-        for (List<KeySource> combination : keys) {
-            StringBuilder sb = new StringBuilder();
-            boolean complete = true;
-            for (KeySource source : combination) {
-                String value = source.value(exchange);
-                if (value == null) {
-                    complete = false;
-                    break;
-                }
-                sb.append(source.name).append('=').append(value).append('|');
-            }
-            if (complete) {
-                return sb.toString();
-            }
-        }
-        return "ip=" + exchange.clientIp();
-    }
-
-    /** One key source of {@code limit_by}. */
-    private record KeySource(String name, String kind, String arg) {
-        static @Nullable KeySource parse(String text) {
-            int colon = text.indexOf(':');
-            String kind = colon < 0 ? text : text.substring(0, colon);
-            String arg = colon < 0 ? "" : text.substring(colon + 1);
-            return switch (kind) {
-                case "ip", "consumer", "credential", "service", "route", "path", "global" ->
-                        colon < 0 ? new KeySource(text, kind, "") : null;
-                case "header" -> arg.isEmpty() ? null : new KeySource(text, kind, arg.toLowerCase(Locale.ROOT));
-                default -> null;
-            };
-        }
-
-        @Nullable String value(PluginExchange exchange) {
-            return switch (kind) {
-                case "ip" -> exchange.clientIp();
-                case "consumer" -> {
-                    Consumer c = exchange.attribute(Consumer.ATTRIBUTE);
-                    yield c == null ? null : c.id();
-                }
-                case "credential" -> exchange.attribute(Consumer.CREDENTIAL);
-                case "service" -> exchange.serviceName();
-                case "route" -> exchange.routeName();
-                case "path" -> exchange.path();
-                case "global" -> "";
-                default -> exchange.requestHeaders().get(arg);
-            };
-        }
-    }
-
     /** Registers the plugin. */
     public static final class Factory extends BasePluginFactory<Config> {
         public Factory() {
@@ -273,19 +221,7 @@ public final class RateLimitingPlugin implements Plugin {
                 windows.add(new Window(new LocalLimiter(config.algorithm(), l.requests(), l.per(), l.burst()), l,
                         name, name.toLowerCase(Locale.ROOT)));
             }
-            List<List<KeySource>> keys = new ArrayList<>();
-            for (int i = 0; i < config.limitBy().size(); i++) {
-                List<KeySource> combination = new ArrayList<>();
-                for (String part : config.limitBy().get(i).split("\\+")) {
-                    KeySource source = KeySource.parse(part.trim());
-                    if (source == null) {
-                        throw new IllegalArgumentException("limit_by[" + i + "]: '" + part + "' (expected: ip, "
-                                + "consumer, credential, service, route, header:NAME, path or global, joined with +)");
-                    }
-                    combination.add(source);
-                }
-                keys.add(List.copyOf(combination));
-            }
+            List<List<KeySource>> keys = KeySource.parseAll(config.limitBy());
             RedisLimiter redis = null;
             if (shared) {
                 long[] limitsArray = windows.stream().mapToLong(w -> w.limit().requests()).toArray();
