@@ -61,9 +61,7 @@ class AccessControlTest {
     }
 
     private static RawHttp.Response get(String path, String headers) throws Exception {
-        try (RawHttp raw = gw.raw()) {
-            return raw.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n").read();
-        }
+        return gw.rawGet(path, headers);
     }
 
     @Test

@@ -64,9 +64,7 @@ class KeyAuthTest {
     }
 
     private static RawHttp.Response get(String target, String headers) throws Exception {
-        try (RawHttp raw = gw.raw()) {
-            return raw.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n").read();
-        }
+        return gw.rawGet(target, headers);
     }
 
     @Test

@@ -73,6 +73,13 @@ public final class Gateway implements AutoCloseable {
         return new RawHttp(port());
     }
 
+    /** One GET on a new connection, with extra header lines ({@code "Name: value\r\n"} each). */
+    public RawHttp.Response rawGet(String target, String headerLines) throws IOException {
+        try (RawHttp raw = raw()) {
+            return raw.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n" + headerLines + "\r\n").read();
+        }
+    }
+
     /** Rewrites the config file and reloads; returns whether the new file was accepted. */
     public boolean reload(String yaml) throws IOException {
         Files.writeString(config, yaml);
