@@ -67,11 +67,6 @@ public final class AccessLogWriter implements AccessLog, AutoCloseable {
         }
     }
 
-    /** Entries dropped because the writer could not keep up. */
-    public long dropped() {
-        return dropped.get();
-    }
-
     private void run() {
         List<AccessLogEntry> batch = new ArrayList<>(256);
         try {
@@ -93,6 +88,10 @@ public final class AccessLogWriter implements AccessLog, AutoCloseable {
                 }
                 out.flush();
                 batch.clear();
+                long lost = dropped.getAndSet(0);
+                if (lost > 0) {
+                    LOG.warn("access log: {} lines dropped (the writer could not keep up)", lost);
+                }
                 if (stop) {
                     return;
                 }

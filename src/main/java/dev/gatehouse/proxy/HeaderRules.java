@@ -52,17 +52,19 @@ final class HeaderRules {
      * Rewrites a request head for the upstream, in place.
      *
      * @param trusted the client is a trusted proxy: its {@code X-Forwarded-*} values are kept and appended to
-     * @param upstreamHost the {@code Host} to send
+     * @param preservedHost the client's {@code Host} to keep, or null when the relay sets the target's
      */
-    static void toUpstream(HttpHeaders h, boolean chunked, String clientIp, boolean trusted, String upstreamHost,
-            int listenerPort, String requestId) {
+    static void toUpstream(HttpHeaders h, boolean chunked, String clientIp, boolean trusted,
+            @org.jspecify.annotations.Nullable String preservedHost, int listenerPort, String requestId) {
         String originalHost = h.get(HttpHeaderNames.HOST);
         removeHopByHop(h);
         h.remove(HttpHeaderNames.EXPECT);
         if (chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
-        h.set(HttpHeaderNames.HOST, upstreamHost);
+        if (preservedHost != null) {
+            h.set(HttpHeaderNames.HOST, preservedHost);
+        }
         String xff = trusted ? h.get(X_FORWARDED_FOR) : null;
         h.set(X_FORWARDED_FOR, xff == null || xff.isEmpty() ? clientIp : xff + ", " + clientIp);
         if (!trusted || !h.contains(X_FORWARDED_PROTO)) {

@@ -107,8 +107,8 @@ final class UpstreamRelay implements UpstreamListener {
             noTarget(ex, group);
             return;
         }
-        HeaderRules.toUpstream(upstreamHead.headers(), chunked, ex.clientIp, trustedClient,
-                preservedHost != null ? preservedHost : endpoint.authority(), listenerPort, ex.requestId);
+        HeaderRules.toUpstream(upstreamHead.headers(), chunked, ex.clientIp, trustedClient, preservedHost,
+                listenerPort, ex.requestId);
         attempt(endpoint, true);
     }
 
@@ -140,6 +140,7 @@ final class UpstreamRelay implements UpstreamListener {
             ex.upstreamStartNanos = tryStartNanos;
         }
         if (!preserveHost) {
+            // each try names its own target
             head.headers().set(HttpHeaderNames.HOST, endpoint.authority());
         }
         UpstreamConnection idle = mayReuse ? pool.pollIdle(endpoint.address()) : null;

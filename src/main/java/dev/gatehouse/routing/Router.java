@@ -31,15 +31,13 @@ public final class Router<T> {
     private final String[] wildcardPatterns;
     private final HostBucket<T>[] wildcardBuckets;
     private final @Nullable HostBucket<T> anyHost;
-    private final int routeCount;
 
     private Router(Map<String, HostBucket<T>> exactHosts, String[] wildcardPatterns, HostBucket<T>[] wildcardBuckets,
-            @Nullable HostBucket<T> anyHost, int routeCount) {
+            @Nullable HostBucket<T> anyHost) {
         this.exactHosts = exactHosts;
         this.wildcardPatterns = wildcardPatterns;
         this.wildcardBuckets = wildcardBuckets;
         this.anyHost = anyHost;
-        this.routeCount = routeCount;
     }
 
     /** Compiles routes; their path regexes must be valid (the config binder checked them). */
@@ -72,7 +70,7 @@ public final class Router<T> {
             buckets[i] = wildcards.get(patterns.get(i)).build();
         }
         return new Router<>(Map.copyOf(exactBuckets), patterns.toArray(String[]::new), buckets,
-                any == null ? null : any.build(), routes.size());
+                any == null ? null : any.build());
     }
 
     /** The matching route, or null. Allocates nothing on a miss. */
@@ -94,10 +92,6 @@ public final class Router<T> {
             }
         }
         return anyHost == null ? null : anyHost.match(request);
-    }
-
-    public int routeCount() {
-        return routeCount;
     }
 
     static boolean wildcardMatches(String pattern, String host) {

@@ -123,11 +123,6 @@ public final class ConnectionPool {
         }
     }
 
-    /** Idle connections now held by this pool (for tests and metrics). */
-    public int idleCount() {
-        return idleCount;
-    }
-
     private void sweep() {
         sweepScheduled = false;
         long now = System.nanoTime();
@@ -149,16 +144,5 @@ public final class ConnectionPool {
             sweepScheduled = true;
             loop.schedule(this::sweep, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
         }
-    }
-
-    /** Closes every idle connection (at shutdown). */
-    public void closeIdle() {
-        for (ArrayDeque<UpstreamConnection> deque : idle.values()) {
-            for (UpstreamConnection c : deque) {
-                c.channel().close();
-            }
-            deque.clear();
-        }
-        idleCount = 0;
     }
 }

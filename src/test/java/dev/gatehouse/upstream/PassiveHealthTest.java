@@ -169,9 +169,11 @@ class PassiveHealthTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gateway.start(TestConfigs.withUpstream("""
                 - name: u
                   hash_on: header:x-user
+                  hash_fallback: path
                   targets: [{ address: "127.0.0.1:1" }]
                   on_all_unhealthy: sometimes
                 """))).hasMessageContaining("upstreams[0].hash_on: only applies to algorithm: consistent-hash")
+                .hasMessageContaining("upstreams[0].hash_fallback: only applies to algorithm: consistent-hash")
                 .hasMessageContaining("upstreams[0].on_all_unhealthy: 'sometimes' (expected: fail | ignore-health)");
     }
 }

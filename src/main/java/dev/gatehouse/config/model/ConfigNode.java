@@ -42,14 +42,11 @@ public sealed interface ConfigNode {
         }
     }
 
-    /**
-     * A scalar as text; {@code text} is null for an explicit null. {@code quoted} is true when the source
-     * marked it as a string (so {@code "2"} is not the number 2).
-     */
-    record ScalarNode(@Nullable String text, boolean quoted, int line) implements ConfigNode {
+    /** A scalar as text; {@code text} is null for an explicit null. */
+    record ScalarNode(@Nullable String text, int line) implements ConfigNode {
         @Override
         public String kind() {
-            return text == null ? "null" : quoted ? "a string" : "a scalar";
+            return text == null ? "null" : "a value";
         }
     }
 }

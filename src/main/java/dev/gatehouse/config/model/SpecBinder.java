@@ -167,9 +167,11 @@ public final class SpecBinder {
         if (name == null) {
             return null;
         }
-        if (o.has("hash_on") && algorithm != BalancingAlgorithm.CONSISTENT_HASH) {
-            o.error("hash_on", "only applies to algorithm: consistent-hash (this upstream uses "
-                    + algorithm.configName() + ")");
+        for (String key : List.of("hash_on", "hash_fallback")) {
+            if (o.has(key) && algorithm != BalancingAlgorithm.CONSISTENT_HASH) {
+                o.error(key, "only applies to algorithm: consistent-hash (this upstream uses "
+                        + algorithm.configName() + ")");
+            }
         }
         unique(o, "targets", names(targets, t -> t.address().toString()));
         return new UpstreamSpec(name, algorithm, targets, keepalive, hashOn, hashFallback, health, onAll,

@@ -117,10 +117,10 @@ public final class YamlConfigLoader {
                 return new ListNode(items, line);
             }
             if (t == JsonToken.VALUE_NULL) {
-                return new ScalarNode(null, false, line);
+                return new ScalarNode(null, line);
             }
             String text = interpolate(p.getText(), path, line);
-            return new ScalarNode(text, t == JsonToken.VALUE_STRING, line);
+            return new ScalarNode(text, line);
         }
 
         private String interpolate(String text, String path, int line) {

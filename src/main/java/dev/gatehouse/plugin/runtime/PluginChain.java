@@ -28,11 +28,6 @@ public final class PluginChain {
     public record Entry(String name, Stage stage, int priority, Plugin plugin, long awaitTimeoutMillis,
             boolean failOpen) {
 
-        /** An entry with the default asynchronous policy: 10 s, fail closed. */
-        public Entry(String name, Stage stage, int priority, Plugin plugin) {
-            this(name, stage, priority, plugin, 10_000, false);
-        }
-
         boolean overrides(String method, Class<?>... types) {
             try {
                 return plugin.getClass().getMethod(method, types).getDeclaringClass() != Plugin.class;

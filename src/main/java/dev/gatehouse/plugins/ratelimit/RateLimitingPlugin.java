@@ -61,8 +61,14 @@ public final class RateLimitingPlugin implements Plugin {
 
     private static final AttrKey<LocalLimiter.Decision[]> DECISIONS = AttrKey.of("rate-limiting");
 
-    /** A compiled limit: its counters and its names in headers. */
-    private record Window(LocalLimiter limiter, Limit limit, String headerName, String policyName) {
+    /** A compiled limit: its counters and its header names and values, built once. */
+    private record Window(LocalLimiter limiter, Limit limit, String policyName, String limitHeader,
+            String remainingHeader, String policy) {
+        Window(LocalLimiter limiter, Limit limit, String name) {
+            this(limiter, limit, name.toLowerCase(Locale.ROOT), "X-RateLimit-Limit-" + name,
+                    "X-RateLimit-Remaining-" + name, "\"" + name.toLowerCase(Locale.ROOT) + "\";q=" + limit.requests()
+                            + ";w=" + limit.per().toSeconds());
+        }
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitingPlugin.class);
@@ -75,6 +81,7 @@ public final class RateLimitingPlugin implements Plugin {
     private final List<Window> windows;
     private final List<List<KeySource>> keys;
     private final @Nullable RedisLimiter redis;
+    private final String policyHeader;
 
     private RateLimitingPlugin(Config config, List<Window> windows, List<List<KeySource>> keys,
             @Nullable RedisLimiter redis) {
@@ -82,6 +89,7 @@ public final class RateLimitingPlugin implements Plugin {
         this.windows = List.copyOf(windows);
         this.keys = List.copyOf(keys);
         this.redis = redis;
+        this.policyHeader = String.join(", ", this.windows.stream().map(Window::policy).toList());
     }
 
     /** Requests that passed because Redis could not be reached ({@code fault_tolerant}), since start-up. */
@@ -167,17 +175,12 @@ public final class RateLimitingPlugin implements Plugin {
             sink.put("RateLimit-Remaining", String.valueOf(d.remaining()));
             sink.put("RateLimit-Reset", String.valueOf(reset));
             for (int i = 0; i < decisions.length; i++) {
-                String window = windows.get(i).headerName();
-                sink.put("X-RateLimit-Limit-" + window, String.valueOf(decisions[i].limit()));
-                sink.put("X-RateLimit-Remaining-" + window, String.valueOf(decisions[i].remaining()));
+                Window w = windows.get(i);
+                sink.put(w.limitHeader(), String.valueOf(decisions[i].limit()));
+                sink.put(w.remainingHeader(), String.valueOf(decisions[i].remaining()));
             }
         } else {
-            List<String> policies = new ArrayList<>();
-            for (Window w : windows) {
-                policies.add("\"" + w.policyName() + "\";q=" + w.limit().requests() + ";w=" + w.limit().per()
-                        .toSeconds());
-            }
-            sink.put("RateLimit-Policy", String.join(", ", policies));
+            sink.put("RateLimit-Policy", policyHeader);
             sink.put("RateLimit", "\"" + windows.get(tightest).policyName() + "\";r=" + d.remaining() + ";t=" + reset);
         }
     }
@@ -217,9 +220,8 @@ public final class RateLimitingPlugin implements Plugin {
                     throw new IllegalArgumentException("limits[" + i + "]: " + l.requests() + " per " + l.per()
                             + " (expected: requests > 0, per > 0, burst >= 0)");
                 }
-                String name = windowName(l.per());
                 windows.add(new Window(new LocalLimiter(config.algorithm(), l.requests(), l.per(), l.burst()), l,
-                        name, name.toLowerCase(Locale.ROOT)));
+                        windowName(l.per())));
             }
             List<List<KeySource>> keys = KeySource.parseAll(config.limitBy());
             RedisLimiter redis = null;

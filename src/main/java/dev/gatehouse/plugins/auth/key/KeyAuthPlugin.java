@@ -39,17 +39,18 @@ public final class KeyAuthPlugin implements Plugin {
 
     private static final Map<String, String> CHALLENGE = Map.of("WWW-Authenticate", "Key realm=\"gatehouse\"");
 
+    /** A credential with its key's digest, which is compared again in constant time after the lookup. */
+    private record StoredKey(Credential credential, byte[] digest) {
+    }
+
     private final Config config;
-    /** Key digest (hex) to the credential; digests are compared again in constant time. */
-    private final Map<String, Credential> byDigest;
-    private final Map<String, byte[]> digests;
+    /** By the key's digest in hex. */
+    private final Map<String, StoredKey> keys;
     private final @Nullable Consumer anonymous;
 
-    private KeyAuthPlugin(Config config, Map<String, Credential> byDigest, Map<String, byte[]> digests,
-            @Nullable Consumer anonymous) {
+    private KeyAuthPlugin(Config config, Map<String, StoredKey> keys, @Nullable Consumer anonymous) {
         this.config = config;
-        this.byDigest = Map.copyOf(byDigest);
-        this.digests = Map.copyOf(digests);
+        this.keys = Map.copyOf(keys);
         this.anonymous = anonymous;
     }
 
@@ -78,10 +79,11 @@ public final class KeyAuthPlugin implements Plugin {
         }
         byte[] digest = sha256(key);
         String hex = HexFormat.of().formatHex(digest);
-        Credential credential = byDigest.get(hex);
-        if (credential == null || !MessageDigest.isEqual(digest, digests.get(hex))) {
+        StoredKey stored = keys.get(hex);
+        if (stored == null || !MessageDigest.isEqual(digest, stored.digest())) {
             return anonymousOr(exchange, "invalid authentication credentials");
         }
+        Credential credential = stored.credential();
         if (config.hideCredentials() && foundIn != null) {
             exchange.requestHeaders().remove(foundIn);
         }
@@ -116,8 +118,7 @@ public final class KeyAuthPlugin implements Plugin {
             if (config.keyNames().isEmpty()) {
                 throw new IllegalArgumentException("key_names is empty (expected: at least one name)");
             }
-            Map<String, Credential> byDigest = new HashMap<>();
-            Map<String, byte[]> digests = new HashMap<>();
+            Map<String, StoredKey> keys = new HashMap<>();
             for (Credential c : environment.credentials(name())) {
                 String clear = c.fields().get("key");
                 String hashed = c.fields().get("key_sha256");
@@ -134,10 +135,9 @@ public final class KeyAuthPlugin implements Plugin {
                     throw new IllegalArgumentException(c.path() + ".key_sha256: not a hex SHA-256 digest");
                 }
                 String hex = HexFormat.of().formatHex(digest);
-                if (byDigest.putIfAbsent(hex, c) != null) {
+                if (keys.putIfAbsent(hex, new StoredKey(c, digest)) != null) {
                     throw new IllegalArgumentException(c.path() + ": this key is also another credential's");
                 }
-                digests.put(hex, digest);
             }
             Consumer anonymous = null;
             if (config.anonymous() != null) {
@@ -147,7 +147,7 @@ public final class KeyAuthPlugin implements Plugin {
                             + "' is not defined");
                 }
             }
-            return new KeyAuthPlugin(config, byDigest, digests, anonymous);
+            return new KeyAuthPlugin(config, keys, anonymous);
         }
     }
 }
