@@ -48,7 +48,13 @@ public final class RedisStore implements SharedStore, AutoCloseable {
                 .socketOptions(SocketOptions.builder().connectTimeout(spec.timeout()).build())
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .build());
-        connect();
+        // wait (off the event loops, at start-up) up to the timeout, so that the first requests are counted
+        // rather than let through as if Redis were down; a Redis that is not there yet is retried later
+        try {
+            connect().get(spec.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (Exception notYet) {
+            // logged by connect(); the store reports itself down until a connection succeeds
+        }
     }
 
     private synchronized CompletableFuture<StatefulRedisConnection<String, String>> connect() {

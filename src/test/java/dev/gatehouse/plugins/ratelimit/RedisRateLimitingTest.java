@@ -52,6 +52,10 @@ class RedisRateLimitingTest {
         try (TestRedis redis = new TestRedis(); TestBackend backend = new TestBackend("b");
                 Gateway a = Gateway.start(config(backend.address(), redis.url()));
                 Gateway b = Gateway.start(config(backend.address(), redis.url()))) {
+            // both nodes reach Redis before the burst (the strict route answers 503 until they do)
+            for (Gateway gw : List.of(a, b)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> gw.get("/strict").statusCode() == 200);
+            }
             AtomicInteger admitted = new AtomicInteger();
             AtomicInteger refused = new AtomicInteger();
             List<Thread> clients = new ArrayList<>();
