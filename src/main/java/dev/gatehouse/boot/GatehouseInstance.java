@@ -8,6 +8,7 @@ import dev.gatehouse.config.source.YamlConfigLoader;
 import dev.gatehouse.observe.AccessLog;
 import dev.gatehouse.observe.AccessLogWriter;
 import dev.gatehouse.plugin.runtime.PluginCatalog;
+import dev.gatehouse.plugin.runtime.PluginStates;
 import dev.gatehouse.proxy.ProxyContext;
 import dev.gatehouse.runtime.Snapshot;
 import dev.gatehouse.runtime.SnapshotCompiler;
@@ -49,14 +50,16 @@ public final class GatehouseInstance implements AutoCloseable {
     private final TargetResolver resolver;
     private final PluginCatalog catalog;
     private final @Nullable RedisStore store;
+    private final PluginStates pluginStates;
     private final Object reloadLock = new Object();
     // guarded by reloadLock: health checkers and DNS refreshers of the current snapshot
     private List<Runnable> stopBackgroundTasks = List.of();
 
     private GatehouseInstance(Path configFile, SnapshotHolder holder, GatewayServer server, AccessLog accessLog,
             EndpointRegistry registry, EventLoopGroup loops, Transport transport, TargetResolver resolver,
-            PluginCatalog catalog, @Nullable RedisStore store) {
+            PluginCatalog catalog, @Nullable RedisStore store, PluginStates pluginStates) {
         this.configFile = configFile;
+        this.pluginStates = pluginStates;
         this.catalog = catalog;
         this.store = store;
         this.resolver = resolver;
@@ -82,18 +85,21 @@ public final class GatehouseInstance implements AutoCloseable {
         TargetResolver resolver = new DnsTargetResolver(group.next(), transport.datagramChannelClass(), spec.dns());
         EndpointRegistry registry = new EndpointRegistry();
         PluginCatalog catalog = PluginCatalog.load(pluginsDir(configFile));
+        PluginStates pluginStates = new PluginStates();
         // the shared store is set up at start-up; a reload that changes redis: keeps this one (logged)
         RedisStore store = spec.redis() == null ? null : new RedisStore(spec.redis());
         Snapshot snapshot;
         AccessLog accessLog;
         try {
-            snapshot = new SnapshotCompiler(configFile.toString(), registry, resolver, catalog, store).compile(spec, 1);
+            snapshot = new SnapshotCompiler(configFile.toString(), registry, resolver, catalog, store, pluginStates)
+                    .compile(spec, 1);
             AccessLogSpec logSpec = spec.accessLog();
             accessLog = logSpec.enabled()
                     ? AccessLogWriter.open(logSpec.target(), logSpec.format() == AccessLogSpec.Format.JSON)
                     : AccessLog.OFF;
         } catch (ConfigException | IOException | RuntimeException e) {
             resolver.close();
+            pluginStates.closeAll();
             if (store != null) {
                 store.close();
             }
@@ -107,6 +113,7 @@ public final class GatehouseInstance implements AutoCloseable {
             server.start(snapshot);
         } catch (RuntimeException e) {
             resolver.close();
+            pluginStates.closeAll();
             if (store != null) {
                 store.close();
             }
@@ -118,7 +125,7 @@ public final class GatehouseInstance implements AutoCloseable {
                 Version.current(), spec.listeners().size(), spec.routes().size(), spec.upstreams().size(),
                 spec.services().size());
         GatehouseInstance instance = new GatehouseInstance(configFile, holder, server, accessLog, registry, group,
-                transport, resolver, catalog, store);
+                transport, resolver, catalog, store, pluginStates);
         synchronized (instance.reloadLock) {
             instance.restartBackgroundTasks(snapshot);
         }
@@ -142,8 +149,8 @@ public final class GatehouseInstance implements AutoCloseable {
             Snapshot current = holder.current();
             try {
                 GatewaySpec spec = loader.load(configFile);
-                Snapshot next = new SnapshotCompiler(configFile.toString(), registry, resolver, catalog, store).compile(spec,
-                        current.revision() + 1);
+                Snapshot next = new SnapshotCompiler(configFile.toString(), registry, resolver, catalog, store,
+                        pluginStates).compile(spec, current.revision() + 1);
                 if (!spec.listeners().stream().map(l -> l.name() + "@" + l.address())
                         .toList().equals(current.listeners().stream().map(l -> l.name() + "@" + l.address()).toList())) {
                     LOG.warn("reload: listener names and addresses take effect after a restart; limits apply to new "
@@ -151,6 +158,7 @@ public final class GatehouseInstance implements AutoCloseable {
                 }
                 holder.swap(next);
                 registry.retain(next.endpointStates());
+                pluginStates.retain(next.pluginStates());
                 restartBackgroundTasks(next);
                 LOG.info("reload: config revision {} active ({} routes)", next.revision(), spec.routes().size());
                 return true;
@@ -219,6 +227,7 @@ public final class GatehouseInstance implements AutoCloseable {
         }
         boolean drained = server.stop(drainTimeout);
         resolver.close();
+        pluginStates.closeAll();
         if (store != null) {
             store.close();
         }

@@ -12,6 +12,7 @@ import dev.gatehouse.runtime.RouteEntry;
 import dev.gatehouse.runtime.Snapshot;
 import dev.gatehouse.upstream.Endpoint;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
@@ -25,6 +26,8 @@ final class Exchange implements RoutableRequest, PluginExchange {
 
     final Snapshot snapshot;
     final HttpRequest request;
+    /** The client connection's event loop, which runs everything of this exchange. */
+    final EventLoop loop;
     final String requestId;
     /** The connection's peer address. */
     final String clientIp;
@@ -70,8 +73,9 @@ final class Exchange implements RoutableRequest, PluginExchange {
     /** The circuit breaker that refused this request, for the {@code x-gatehouse-overflow} header; or null. */
     @Nullable String overflow;
 
-    Exchange(Snapshot snapshot, HttpRequest request, String clientIp) {
+    Exchange(Snapshot snapshot, HttpRequest request, String clientIp, EventLoop loop) {
         this.snapshot = snapshot;
+        this.loop = loop;
         this.request = request;
         HttpHeaders h = request.headers();
         String incomingId = h.get(LocalReply.REQUEST_ID);
@@ -172,6 +176,11 @@ final class Exchange implements RoutableRequest, PluginExchange {
         if (maxBytes > 0 && (maxBodySize <= 0 || maxBytes < maxBodySize)) {
             maxBodySize = maxBytes;
         }
+    }
+
+    @Override
+    public java.util.concurrent.ScheduledExecutorService executor() {
+        return loop;
     }
 
     @Override

@@ -124,7 +124,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void onRequestHead(HttpRequest request) {
         Snapshot snapshot = context.snapshots().current();
-        Exchange ex = new Exchange(snapshot, request, clientIp);
+        Exchange ex = new Exchange(snapshot, request, clientIp, ctx.channel().eventLoop());
         exchange = ex;
         if (request.decoderResult().isFailure()) {
             rejectMalformed(ex, request.decoderResult().cause());
@@ -595,7 +595,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (ex == null) {
             // the head never arrived: log the timeout against a placeholder request
             ex = new Exchange(context.snapshots().current(), new DefaultHttpRequest(HttpVersion.HTTP_1_1,
-                    HttpMethod.GET, "-"), clientIp);
+                    HttpMethod.GET, "-"), clientIp, ctx.channel().eventLoop());
             exchange = ex;
         }
         relay.abort();

@@ -18,17 +18,20 @@ import dev.gatehouse.upstream.EndpointState;
  * it in whole, and a request keeps the snapshot it started on.
  *
  * @param revision increases by one with every swap
+ * @param pluginStates the keys of the {@link dev.gatehouse.plugin.runtime.PluginStates} its plugins use
  */
 public record Snapshot(
         long revision,
         GatewaySpec spec,
         Router<RouteEntry> router,
         Map<String, UpstreamGroup> upstreams,
-        Map<String, ListenerLimits> listenerLimits) {
+        Map<String, ListenerLimits> listenerLimits,
+        Set<String> pluginStates) {
 
     public Snapshot {
         upstreams = Map.copyOf(upstreams);
         listenerLimits = Map.copyOf(listenerLimits);
+        pluginStates = Set.copyOf(pluginStates);
     }
 
     /** The limits of a listener by name; the defaults for a listener this snapshot does not know. */

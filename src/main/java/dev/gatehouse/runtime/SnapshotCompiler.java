@@ -40,6 +40,7 @@ import dev.gatehouse.plugin.api.PluginFactory;
 import dev.gatehouse.plugin.api.SharedStore;
 import dev.gatehouse.plugin.runtime.PluginCatalog;
 import dev.gatehouse.plugin.runtime.PluginChain;
+import dev.gatehouse.plugin.runtime.PluginStates;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import org.jspecify.annotations.Nullable;
@@ -67,6 +68,7 @@ public final class SnapshotCompiler {
     private final TargetResolver resolver;
     private final PluginCatalog catalog;
     private final @Nullable SharedStore store;
+    private final PluginStates pluginStates;
 
     /**
      * @param source the name compile errors carry (the file)
@@ -74,9 +76,11 @@ public final class SnapshotCompiler {
      * @param resolver resolves target host names (this thread waits for it: never call on an event loop)
      * @param catalog the plugins that configurations may name
      * @param store the shared store of the {@code redis:} block, or null
+     * @param pluginStates plugin state shared with earlier and later snapshots
      */
     public SnapshotCompiler(String source, EndpointRegistry registry, TargetResolver resolver,
-            PluginCatalog catalog, @Nullable SharedStore store) {
+            PluginCatalog catalog, @Nullable SharedStore store, PluginStates pluginStates) {
+        this.pluginStates = pluginStates;
         this.source = source;
         this.registry = registry;
         this.resolver = resolver;
@@ -162,7 +166,7 @@ public final class SnapshotCompiler {
 
         Map<PluginSpec, PluginChain.Entry> plugins = new IdentityHashMap<>();
         PluginConfigBinder binder = new PluginConfigBinder(source, errors);
-        SnapshotEnvironment consumers = new SnapshotEnvironment(spec.consumers(), store);
+        SnapshotEnvironment consumers = new SnapshotEnvironment(spec.consumers(), store, pluginStates);
         Map<String, ServiceSpec> serviceSpecs = new HashMap<>();
         spec.services().forEach(ss -> serviceSpecs.put(ss.name(), ss));
         for (String plugin : consumers.credentialPlugins()) {
@@ -171,14 +175,16 @@ public final class SnapshotCompiler {
                         + "' (known: " + String.join(", ", catalog.names()) + ")"));
             }
         }
-        spec.plugins().forEach(p -> createPlugin(p, binder, consumers, plugins, errors));
-        spec.services().forEach(ss -> ss.plugins().forEach(p -> createPlugin(p, binder, consumers, plugins, errors)));
-        spec.routes().forEach(rs -> rs.plugins().forEach(p -> createPlugin(p, binder, consumers, plugins, errors)));
+        spec.plugins().forEach(p -> createPlugin(p, "global", binder, consumers, plugins, errors));
+        spec.services().forEach(ss -> ss.plugins().forEach(p -> createPlugin(p, "service:" + ss.name(), binder,
+                consumers, plugins, errors)));
+        spec.routes().forEach(rs -> rs.plugins().forEach(p -> createPlugin(p, "route:" + rs.name(), binder,
+                consumers, plugins, errors)));
         Set<String> routeNames = new HashSet<>();
         spec.routes().forEach(r -> routeNames.add(r.name()));
         for (ConsumerSpec cs : spec.consumers()) {
             for (PluginSpec p : cs.plugins()) {
-                createPlugin(p, binder, consumers, plugins, errors);
+                createPlugin(p, "consumer:" + cs.username(), binder, consumers, plugins, errors);
                 PluginFactory<?> factory = catalog.factory(p.name());
                 if (factory != null && factory.stage().compareTo(Stage.AUTHN) <= 0) {
                     errors.add(new ConfigError(source, p.line(), p.path() + ".name", "'" + p.name()
@@ -213,12 +219,12 @@ public final class SnapshotCompiler {
         for (ListenerSpec l : spec.listeners()) {
             limits.put(l.name(), l.limits());
         }
-        return new Snapshot(revision, spec, Router.compile(definitions), groups, limits);
+        return new Snapshot(revision, spec, Router.compile(definitions), groups, limits, consumers.claimedStates());
     }
 
     /** Builds one plugin instance for a {@code plugins:} entry, or records why it cannot be built. */
-    private void createPlugin(PluginSpec spec, PluginConfigBinder binder, PluginEnvironment environment,
-            Map<PluginSpec, PluginChain.Entry> out, List<ConfigError> errors) {
+    private void createPlugin(PluginSpec spec, String scope, PluginConfigBinder binder,
+            SnapshotEnvironment environment, Map<PluginSpec, PluginChain.Entry> out, List<ConfigError> errors) {
         PluginFactory<?> factory = catalog.factory(spec.name());
         if (factory == null) {
             errors.add(new ConfigError(source, spec.line(), spec.path() + ".name", "unknown plugin '" + spec.name()
@@ -228,10 +234,13 @@ public final class SnapshotCompiler {
         if (!spec.enabled()) {
             return;
         }
-        Plugin plugin = instantiate(factory, spec, binder, environment, errors);
+        String fullScope = spec.route() != null ? scope + "/route:" + spec.route()
+                : spec.service() != null ? scope + "/service:" + spec.service() : scope;
+        Plugin plugin = instantiate(factory, spec, binder, environment.forPlugin(spec.name(), fullScope), errors);
         if (plugin != null) {
             out.put(spec, new PluginChain.Entry(spec.name(), factory.stage(), factory.priority(), plugin,
-                    factory.awaitTimeout().toMillis(), factory.failOpen()));
+                    (plugin.awaitTimeout() != null ? plugin.awaitTimeout() : factory.awaitTimeout()).toMillis(),
+                    factory.failOpen()));
         }
     }
 

@@ -7,6 +7,7 @@ import dev.gatehouse.config.source.YamlConfigLoader;
 import dev.gatehouse.boot.GatehouseInstance;
 import dev.gatehouse.cluster.RedisStore;
 import dev.gatehouse.plugin.runtime.PluginCatalog;
+import dev.gatehouse.plugin.runtime.PluginStates;
 import dev.gatehouse.runtime.SnapshotCompiler;
 import dev.gatehouse.upstream.DnsTargetResolver;
 import dev.gatehouse.upstream.EndpointRegistry;
@@ -37,7 +38,8 @@ final class ValidateCommand implements Callable<Integer> {
             RedisStore store = spec.redis() == null ? null : new RedisStore(spec.redis());
             try (TargetResolver resolver = new DnsTargetResolver(loop.next(), NioDatagramChannel.class, spec.dns())) {
                 new SnapshotCompiler(config.toString(), new EndpointRegistry(), resolver,
-                        PluginCatalog.load(GatehouseInstance.pluginsDir(config)), store).compile(spec, 1);
+                        PluginCatalog.load(GatehouseInstance.pluginsDir(config)), store, new PluginStates())
+                        .compile(spec, 1);
             } finally {
                 if (store != null) {
                     store.close();

@@ -2,6 +2,7 @@ package dev.gatehouse.plugin.api;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponse;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One configured plugin instance, shared by every request of the routes it applies to and by every event loop:
@@ -9,6 +10,14 @@ import io.netty.handler.codec.http.HttpResponse;
  * do-nothing default. Phases run on the request's event loop and must never block it.
  */
 public interface Plugin {
+
+    /**
+     * How long an {@link Outcome.Await} of this instance may keep a request waiting, when its configuration decides
+     * it (a queue with a timeout); null for its factory's {@link PluginFactory#awaitTimeout()}.
+     */
+    default java.time.@Nullable Duration awaitTimeout() {
+        return null;
+    }
 
     /** The request head arrived and matched a route; decide whether it goes on. */
     default Outcome onRequestHeaders(PluginExchange exchange) {

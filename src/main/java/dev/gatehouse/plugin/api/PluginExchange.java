@@ -53,6 +53,12 @@ public interface PluginExchange {
      */
     void limitRequestBody(long maxBytes);
 
+    /**
+     * The request's event loop, for timers (a token bucket's queue, a wait with a timeout). Tasks run on it must
+     * not block; they may complete an {@link Outcome.Await}.
+     */
+    java.util.concurrent.ScheduledExecutorService executor();
+
     <T> @Nullable T attribute(AttrKey<T> key);
 
     <T> void attribute(AttrKey<T> key, T value);

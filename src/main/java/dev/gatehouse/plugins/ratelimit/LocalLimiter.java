@@ -3,10 +3,13 @@ package dev.gatehouse.plugins.ratelimit;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
+import java.util.List;
 
 /**
- * Counters of one limit on this node, by key, for all event loops. Each key's state is a small object updated under
- * its own lock (contention is per client key, not global). Keys unused for two windows are forgotten, and at most
+ * The counters of one plugin's limits on this node, by key, for all event loops. One key's counters for every limit
+ * sit in one small object updated under its own lock (contention is per client key, not global), so a request is
+ * checked against every limit and counted only when all of them allow it: a request refused by the per-second
+ * limit does not use up the hourly one. Keys idle for longer than their state matters are forgotten, and at most
  * {@value #MAX_KEYS} are kept.
  */
 final class LocalLimiter {
@@ -14,105 +17,195 @@ final class LocalLimiter {
     static final int MAX_KEYS = 1_000_000;
 
     /**
-     * The answer for one request.
+     * The answer of one limit for one request.
      *
-     * @param remaining requests left in the window after this one (0 when refused)
+     * @param allowed false when this limit refuses the request
+     * @param remaining requests left after this one (0 when refused)
      * @param resetMillis milliseconds until the window resets (fixed/sliding) or the bucket is full
      * @param retryAfterMillis when refused: milliseconds until a request would be allowed
+     * @param delayMillis token bucket with {@code delay}: how long this request waits in the queue before it goes on
      */
-    record Decision(boolean allowed, long limit, long remaining, long resetMillis, long retryAfterMillis) {
+    record Decision(boolean allowed, long limit, long remaining, long resetMillis, long retryAfterMillis,
+            long delayMillis) {
+    }
+
+    /** Per-key counters for every limit; guarded by the object's own lock. */
+    static final class State {
+        final long[] window;
+        final long[] count;
+        final long[] previous;
+        final double[] tokens;
+
+        State(int limits) {
+            window = new long[limits];
+            count = new long[limits];
+            previous = new long[limits];
+            tokens = new double[limits];
+        }
     }
 
     private final RateLimitingPlugin.Algorithm algorithm;
-    private final long requests;
-    private final long windowMillis;
-    private final long capacity;
+    private final long[] requests;
+    private final long[] windowMillis;
+    private final long[] capacity;
+    private final long[] immediate;
     private final Cache<String, State> states;
 
-    LocalLimiter(RateLimitingPlugin.Algorithm algorithm, long requests, Duration per, long burst) {
+    /**
+     * @param states the key table, from {@link #table}; kept across reloads so that quotas survive them
+     */
+    LocalLimiter(RateLimitingPlugin.Algorithm algorithm, List<RateLimitingPlugin.Limit> limits,
+            Cache<String, State> states) {
+        int n = limits.size();
         this.algorithm = algorithm;
-        this.requests = requests;
-        this.windowMillis = Math.max(1, per.toMillis());
-        this.capacity = burst > 0 ? burst : requests;
-        this.states = Caffeine.newBuilder().maximumSize(MAX_KEYS)
-                .expireAfterAccess(Duration.ofMillis(windowMillis * 2)).build();
+        this.requests = new long[n];
+        this.windowMillis = new long[n];
+        this.capacity = new long[n];
+        this.immediate = new long[n];
+        for (int i = 0; i < n; i++) {
+            RateLimitingPlugin.Limit l = limits.get(i);
+            requests[i] = l.requests();
+            windowMillis[i] = Math.max(1, l.per().toMillis());
+            capacity[i] = l.capacity();
+            immediate[i] = l.immediate();
+        }
+        this.states = states;
     }
 
-    Decision take(String key, long nowMillis) {
-        State s = states.get(key, k -> new State());
+    /** A key table whose idle keys are dropped after {@code idle}. */
+    static Cache<String, State> table(Duration idle) {
+        return Caffeine.newBuilder().maximumSize(MAX_KEYS).expireAfterAccess(idle).build();
+    }
+
+    /** How long a key's counters matter after its last request: two windows, or the time its bucket takes to fill. */
+    static Duration idleAfter(RateLimitingPlugin.Algorithm algorithm, List<RateLimitingPlugin.Limit> limits) {
+        long max = 1;
+        for (RateLimitingPlugin.Limit l : limits) {
+            long window = Math.max(1, l.per().toMillis());
+            long refill = (long) Math.ceil((double) l.capacity() * window / l.requests());
+            max = Math.max(max, algorithm == RateLimitingPlugin.Algorithm.TOKEN_BUCKET ? refill : 2 * window);
+        }
+        return Duration.ofMillis(max);
+    }
+
+    /** Checks every limit; counts the request in all of them only when all allow it. */
+    Decision[] take(String key, long nowMillis) {
+        int n = requests.length;
+        State s = states.get(key, k -> new State(n));
+        Decision[] out = new Decision[n];
         synchronized (s) {
-            return switch (algorithm) {
-                case FIXED_WINDOW -> fixed(s, nowMillis);
-                case SLIDING_WINDOW -> sliding(s, nowMillis);
-                case TOKEN_BUCKET -> bucket(s, nowMillis);
-            };
-        }
-    }
-
-    private Decision fixed(State s, long now) {
-        long window = now / windowMillis;
-        if (window != s.window) {
-            s.window = window;
-            s.count = 0;
-        }
-        long reset = (window + 1) * windowMillis - now;
-        if (s.count >= requests) {
-            return new Decision(false, requests, 0, reset, reset);
-        }
-        s.count++;
-        return new Decision(true, requests, requests - s.count, reset, 0);
-    }
-
-    /** The previous window's count, weighted by how much of it the sliding window still covers, plus this one's. */
-    private Decision sliding(State s, long now) {
-        long window = now / windowMillis;
-        if (window != s.window) {
-            s.previous = window == s.window + 1 ? s.count : 0;
-            s.window = window;
-            s.count = 0;
-        }
-        long elapsed = now - window * windowMillis;
-        double weight = 1.0 - (double) elapsed / windowMillis;
-        double used = s.previous * weight + s.count;
-        long reset = windowMillis - elapsed;
-        if (used + 1 > requests) {
-            // the estimate falls as the previous window slides out; when it is not enough, at the window's end
-            long retry = reset;
-            if (s.previous > 0 && s.count < requests) {
-                double needed = (s.previous * weight + s.count + 1 - requests) / s.previous;
-                retry = Math.min(reset, (long) Math.ceil(needed * windowMillis));
+            boolean allowed = true;
+            for (int i = 0; i < n; i++) {
+                advance(s, i, nowMillis);
+                allowed &= fits(s, i, nowMillis);
             }
-            return new Decision(false, requests, 0, reset, Math.max(1, retry));
+            for (int i = 0; i < n; i++) {
+                out[i] = allowed ? commit(s, i, nowMillis) : peek(s, i, nowMillis);
+            }
         }
-        s.count++;
-        long remaining = (long) Math.floor(requests - used - 1);
-        return new Decision(true, requests, Math.max(0, remaining), reset, 0);
+        return out;
     }
 
-    /** nginx's limit_req with nodelay: a bucket of {@code burst} (or {@code requests}) tokens refilled steadily. */
-    private Decision bucket(State s, long now) {
-        double ratePerMilli = (double) requests / windowMillis;
-        if (s.window == 0) {
-            s.tokens = capacity;
-        } else {
-            s.tokens = Math.min(capacity, s.tokens + (now - s.window) * ratePerMilli);
+    /** Rolls windows over and refills buckets up to {@code now}. */
+    private void advance(State s, int i, long now) {
+        switch (algorithm) {
+            case FIXED_WINDOW -> {
+                long window = now / windowMillis[i];
+                if (window != s.window[i]) {
+                    s.window[i] = window;
+                    s.count[i] = 0;
+                }
+            }
+            case SLIDING_WINDOW -> {
+                long window = now / windowMillis[i];
+                if (window != s.window[i]) {
+                    s.previous[i] = window == s.window[i] + 1 ? s.count[i] : 0;
+                    s.window[i] = window;
+                    s.count[i] = 0;
+                }
+            }
+            case TOKEN_BUCKET -> {
+                // window holds the time of the last refill (0: a new, full bucket)
+                s.tokens[i] = s.window[i] == 0 ? capacity[i]
+                        : Math.min(capacity[i], s.tokens[i] + Math.max(0, now - s.window[i]) * rate(i));
+                s.window[i] = now;
+            }
         }
-        s.window = now;
-        long toFull = (long) Math.ceil((capacity - s.tokens) / ratePerMilli);
-        if (s.tokens < 1) {
-            long retry = (long) Math.ceil((1 - s.tokens) / ratePerMilli);
-            return new Decision(false, capacity, 0, toFull, Math.max(1, retry));
-        }
-        s.tokens -= 1;
-        return new Decision(true, capacity, (long) Math.floor(s.tokens), (long) Math.ceil((capacity - s.tokens)
-                / ratePerMilli), 0);
     }
 
-    /** Per-key counters; guarded by the object's own lock. */
-    private static final class State {
-        long window;
-        long count;
-        long previous;
-        double tokens;
+    private double rate(int i) {
+        return (double) requests[i] / windowMillis[i];
+    }
+
+    /** The sliding estimate: the previous window's count weighted by how much of it is still covered, plus this one's. */
+    private double slidingUsed(State s, int i, long now) {
+        double elapsed = now - s.window[i] * windowMillis[i];
+        return s.previous[i] * (1.0 - elapsed / windowMillis[i]) + s.count[i];
+    }
+
+    private boolean fits(State s, int i, long now) {
+        return switch (algorithm) {
+            case FIXED_WINDOW -> s.count[i] < requests[i];
+            case SLIDING_WINDOW -> slidingUsed(s, i, now) + 1 <= requests[i];
+            case TOKEN_BUCKET -> s.tokens[i] >= 1;
+        };
+    }
+
+    private long windowReset(State s, int i, long now) {
+        return (s.window[i] + 1) * windowMillis[i] - now;
+    }
+
+    private long toFull(State s, int i) {
+        return (long) Math.ceil((capacity[i] - s.tokens[i]) / rate(i));
+    }
+
+    private Decision commit(State s, int i, long now) {
+        return switch (algorithm) {
+            case FIXED_WINDOW -> {
+                s.count[i]++;
+                yield new Decision(true, requests[i], requests[i] - s.count[i], windowReset(s, i, now), 0, 0);
+            }
+            case SLIDING_WINDOW -> {
+                double used = slidingUsed(s, i, now);
+                s.count[i]++;
+                yield new Decision(true, requests[i], Math.max(0, (long) Math.floor(requests[i] - used - 1)),
+                        windowReset(s, i, now), 0, 0);
+            }
+            case TOKEN_BUCKET -> {
+                s.tokens[i] -= 1;
+                // the first `immediate` requests of a burst go at once, the rest wait their turn at the rate
+                double queued = capacity[i] - s.tokens[i] - immediate[i];
+                long delay = queued > 0 ? (long) Math.ceil(queued / rate(i)) : 0;
+                yield new Decision(true, capacity[i], (long) Math.floor(s.tokens[i]), toFull(s, i), 0, delay);
+            }
+        };
+    }
+
+    /** This limit's state without counting the request: refused when it does not fit, otherwise its headroom. */
+    private Decision peek(State s, int i, long now) {
+        boolean fits = fits(s, i, now);
+        return switch (algorithm) {
+            case FIXED_WINDOW -> {
+                long reset = windowReset(s, i, now);
+                yield new Decision(fits, requests[i], requests[i] - s.count[i], reset, fits ? 0 : reset, 0);
+            }
+            case SLIDING_WINDOW -> {
+                double used = slidingUsed(s, i, now);
+                long reset = windowReset(s, i, now);
+                long retry = 0;
+                if (!fits) {
+                    // the estimate falls as the previous window slides out; when it is not enough, at the window's end
+                    retry = reset;
+                    if (s.previous[i] > 0 && s.count[i] < requests[i]) {
+                        double needed = (used + 1 - requests[i]) / s.previous[i];
+                        retry = Math.max(1, Math.min(reset, (long) Math.ceil(needed * windowMillis[i])));
+                    }
+                }
+                yield new Decision(fits, requests[i], Math.max(0, (long) Math.floor(requests[i] - used)), reset,
+                        retry, 0);
+            }
+            case TOKEN_BUCKET -> new Decision(fits, capacity[i], (long) Math.floor(s.tokens[i]), toFull(s, i),
+                    fits ? 0 : Math.max(1, (long) Math.ceil((1 - s.tokens[i]) / rate(i))), 0);
+        };
     }
 }

@@ -6,7 +6,9 @@ import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.Plugin;
 import dev.gatehouse.plugin.api.PluginEnvironment;
 import dev.gatehouse.plugin.api.PluginExchange;
+import dev.gatehouse.plugin.api.SharedStore;
 import dev.gatehouse.plugin.api.Stage;
+import com.github.benmanes.caffeine.cache.Cache;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +16,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,9 +35,29 @@ import org.slf4j.LoggerFactory;
  */
 public final class RateLimitingPlugin implements Plugin {
 
-    /** One limit: {@code requests} per {@code per}; {@code burst} is the bucket size of {@code token-bucket}. */
-    public record Limit(long requests, Duration per, long burst) {
-        public static final Limit DEFAULTS = new Limit(0, Duration.ofSeconds(1), 0);
+    /**
+     * One limit: {@code requests} per {@code per}. For {@code token-bucket}: {@code burst} is the bucket size
+     * (default: {@code requests}), and {@code delay}, when set, makes the bucket a queue: beyond the first request,
+     * {@code delay} more of a burst go at once and the rest wait their turn at the rate (nginx's {@code limit_req}
+     * without {@code nodelay}); unset, a burst goes at once (nginx's {@code nodelay}).
+     */
+    public record Limit(long requests, Duration per, long burst, @Nullable Long delay) {
+        public static final Limit DEFAULTS = new Limit(0, Duration.ofSeconds(1), 0, null);
+
+        /** The bucket size. */
+        long capacity() {
+            return burst > 0 ? burst : requests;
+        }
+
+        /** How many requests of a full bucket go without waiting. */
+        long immediate() {
+            return delay == null ? capacity() : Math.min(capacity(), delay + 1);
+        }
+
+        /** The longest a request may wait in the queue. */
+        Duration maxDelay() {
+            return Duration.ofMillis((long) Math.ceil((double) (capacity() - immediate()) * per.toMillis() / requests));
+        }
     }
 
     /**
@@ -61,13 +85,12 @@ public final class RateLimitingPlugin implements Plugin {
 
     private static final AttrKey<LocalLimiter.Decision[]> DECISIONS = AttrKey.of("rate-limiting");
 
-    /** A compiled limit: its counters and its header names and values, built once. */
-    private record Window(LocalLimiter limiter, Limit limit, String policyName, String limitHeader,
-            String remainingHeader, String policy) {
-        Window(LocalLimiter limiter, Limit limit, String name) {
-            this(limiter, limit, name.toLowerCase(Locale.ROOT), "X-RateLimit-Limit-" + name,
-                    "X-RateLimit-Remaining-" + name, "\"" + name.toLowerCase(Locale.ROOT) + "\";q=" + limit.requests()
-                            + ";w=" + limit.per().toSeconds());
+    /** A compiled limit's header names and values, built once. */
+    private record Window(Limit limit, String policyName, String limitHeader, String remainingHeader,
+            String policy) {
+        Window(Limit limit, String name) {
+            this(limit, name.toLowerCase(Locale.ROOT), "X-RateLimit-Limit-" + name, "X-RateLimit-Remaining-" + name,
+                    "\"" + name.toLowerCase(Locale.ROOT) + "\";q=" + limit.requests() + ";w=" + limit.per().toSeconds());
         }
     }
 
@@ -80,21 +103,35 @@ public final class RateLimitingPlugin implements Plugin {
     private final Config config;
     private final List<Window> windows;
     private final List<List<KeySource>> keys;
+    private final @Nullable LocalLimiter local;
     private final @Nullable RedisLimiter redis;
     private final String policyHeader;
+    private final @Nullable Duration maxDelay;
 
     private RateLimitingPlugin(Config config, List<Window> windows, List<List<KeySource>> keys,
-            @Nullable RedisLimiter redis) {
+            @Nullable LocalLimiter local, @Nullable RedisLimiter redis) {
         this.config = config;
         this.windows = List.copyOf(windows);
         this.keys = List.copyOf(keys);
+        this.local = local;
         this.redis = redis;
         this.policyHeader = String.join(", ", this.windows.stream().map(Window::policy).toList());
+        Duration longest = Duration.ZERO;
+        for (Window w : this.windows) {
+            longest = w.limit().maxDelay().compareTo(longest) > 0 ? w.limit().maxDelay() : longest;
+        }
+        this.maxDelay = longest.isZero() ? null : longest;
     }
 
     /** Requests that passed because Redis could not be reached ({@code fault_tolerant}), since start-up. */
     public static long redisFailures() {
         return FAILURES.get();
+    }
+
+    /** A queueing token bucket keeps requests waiting up to its longest delay, plus a margin. */
+    @Override
+    public @Nullable Duration awaitTimeout() {
+        return maxDelay == null ? null : maxDelay.plusSeconds(10);
     }
 
     @Override
@@ -109,11 +146,7 @@ public final class RateLimitingPlugin implements Plugin {
                 return new Outcome.OnLoop(() -> decide(exchange, decisions));
             }));
         }
-        LocalLimiter.Decision[] decisions = new LocalLimiter.Decision[windows.size()];
-        for (int i = 0; i < decisions.length; i++) {
-            decisions[i] = windows.get(i).limiter().take(key, now);
-        }
-        return decide(exchange, decisions);
+        return decide(exchange, local.take(key, now));
     }
 
     private Outcome storeDown(Throwable error) {
@@ -130,14 +163,16 @@ public final class RateLimitingPlugin implements Plugin {
 
     private Outcome decide(PluginExchange exchange, LocalLimiter.Decision[] decisions) {
         long retryAfter = 0;
+        long delay = 0;
         for (LocalLimiter.Decision d : decisions) {
             if (!d.allowed()) {
                 retryAfter = Math.max(retryAfter, d.retryAfterMillis());
             }
+            delay = Math.max(delay, d.delayMillis());
         }
         exchange.attribute(DECISIONS, decisions);
         if (retryAfter == 0) {
-            return Outcome.CONTINUE;
+            return delay == 0 ? Outcome.CONTINUE : queued(exchange, delay);
         }
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Retry-After", String.valueOf((retryAfter + 999) / 1000));
@@ -145,6 +180,13 @@ public final class RateLimitingPlugin implements Plugin {
             quotaHeaders(decisions, headers::put);
         }
         return new Outcome.Respond(config.errorCode(), "rate_limited", config.errorMessage(), headers, null, null);
+    }
+
+    /** Holds the request for its turn in the token bucket's queue (the event loop's timer, no thread waits). */
+    private static Outcome queued(PluginExchange exchange, long delayMillis) {
+        CompletableFuture<Outcome> turn = new CompletableFuture<>();
+        exchange.executor().schedule(() -> turn.complete(Outcome.CONTINUE), delayMillis, TimeUnit.MILLISECONDS);
+        return new Outcome.Await(turn);
     }
 
     @Override
@@ -197,12 +239,9 @@ public final class RateLimitingPlugin implements Plugin {
                 throw new IllegalArgumentException("policy: '" + config.policy() + "' (expected: local | redis)");
             }
             boolean shared = config.policy().equals("redis");
-            if (shared && environment.sharedStore() == null) {
+            SharedStore store = environment.sharedStore();
+            if (shared && store == null) {
                 throw new IllegalArgumentException("policy: redis needs the top-level redis: block");
-            }
-            if (shared && config.algorithm() == Algorithm.TOKEN_BUCKET) {
-                throw new IllegalArgumentException("algorithm: token-bucket is not built for policy redis yet "
-                        + "(expected: sliding-window | fixed-window)");
             }
             List<Limit> limits = new ArrayList<>(config.limits());
             addShorthand(limits, config.second(), Duration.ofSeconds(1));
@@ -220,25 +259,36 @@ public final class RateLimitingPlugin implements Plugin {
                     throw new IllegalArgumentException("limits[" + i + "]: " + l.requests() + " per " + l.per()
                             + " (expected: requests > 0, per > 0, burst >= 0)");
                 }
-                windows.add(new Window(new LocalLimiter(config.algorithm(), l.requests(), l.per(), l.burst()), l,
-                        windowName(l.per())));
+                if (l.delay() != null && (config.algorithm() != Algorithm.TOKEN_BUCKET || l.delay() < 0)) {
+                    throw new IllegalArgumentException("limits[" + i + "].delay: " + l.delay()
+                            + " (expected: a number >= 0, with algorithm: token-bucket)");
+                }
+                windows.add(new Window(l, windowName(l.per())));
             }
             List<List<KeySource>> keys = KeySource.parseAll(config.limitBy());
-            RedisLimiter redis = null;
             if (shared) {
-                long[] limitsArray = windows.stream().mapToLong(w -> w.limit().requests()).toArray();
-                long[] windowsArray = windows.stream().mapToLong(w -> w.limit().per().toMillis()).toArray();
-                redis = new RedisLimiter(environment.sharedStore(), config.algorithm() == Algorithm.SLIDING_WINDOW,
-                        namespace(config), limitsArray, windowsArray);
+                return new RateLimitingPlugin(config, windows, keys, null,
+                        new RedisLimiter(store, config.algorithm(), namespace(environment.scope(), config), limits));
             }
-            return new RateLimitingPlugin(config, windows, keys, redis);
+            // the counters survive reloads as long as the limits keep their windows
+            String stateKey = config.algorithm() + "|" + config.limitBy() + "|"
+                    + limits.stream().map(l -> l.per().toMillis()).toList();
+            Duration idle = LocalLimiter.idleAfter(config.algorithm(), limits);
+            @SuppressWarnings("unchecked")
+            Cache<String, LocalLimiter.State> table = environment.retained(stateKey, Cache.class,
+                    () -> LocalLimiter.table(idle));
+            return new RateLimitingPlugin(config, windows, keys, new LocalLimiter(config.algorithm(), limits, table),
+                    null);
         }
 
-        /** The same configuration on every node gives the same Redis keys (a digest of its text). */
-        private static String namespace(Config config) {
+        /**
+         * The Redis key prefix: the same on every node for the same scope, algorithm and keys, so that nodes share
+         * counters, and unchanged when only the numbers of a limit change (as Kong's counters are).
+         */
+        private static String namespace(String scope, Config config) {
             try {
-                byte[] d = MessageDigest.getInstance("SHA-256").digest(config.toString()
-                        .getBytes(StandardCharsets.UTF_8));
+                byte[] d = MessageDigest.getInstance("SHA-256").digest((scope + "|" + config.algorithm() + "|"
+                        + config.limitBy()).getBytes(StandardCharsets.UTF_8));
                 return HexFormat.of().formatHex(d, 0, 8);
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
@@ -247,7 +297,7 @@ public final class RateLimitingPlugin implements Plugin {
 
         private static void addShorthand(List<Limit> limits, @Nullable Long requests, Duration per) {
             if (requests != null) {
-                limits.add(new Limit(requests, per, 0));
+                limits.add(new Limit(requests, per, 0, null));
             }
         }
 

@@ -33,6 +33,24 @@ class RedisRateLimitingTest {
                     plugins:
                       - name: rate-limiting
                         config: { policy: redis, algorithm: fixed-window, limits: [{ requests: 10, per: 1d }], limit_by: [global] }
+                  - name: shared-sliding
+                    service: s
+                    paths: ["/shared-sliding"]
+                    plugins:
+                      - name: rate-limiting
+                        config: { policy: redis, algorithm: sliding-window, limits: [{ requests: 10, per: 1d }], limit_by: [global] }
+                  - name: shared-bucket
+                    service: s
+                    paths: ["/shared-bucket"]
+                    plugins:
+                      - name: rate-limiting
+                        config: { policy: redis, algorithm: token-bucket, limits: [{ requests: 1, per: 1h, burst: 10 }], limit_by: [global] }
+                  - name: queue
+                    service: s
+                    paths: ["/queue"]
+                    plugins:
+                      - name: rate-limiting
+                        config: { policy: redis, algorithm: token-bucket, limits: [{ requests: 10, per: 1s, burst: 4, delay: 0 }], limit_by: [global] }
                   - name: tolerant
                     service: s
                     paths: ["/tolerant"]
@@ -56,38 +74,50 @@ class RedisRateLimitingTest {
             for (Gateway gw : List.of(a, b)) {
                 await().atMost(Duration.ofSeconds(10)).until(() -> gw.get("/strict").statusCode() == 200);
             }
-            AtomicInteger admitted = new AtomicInteger();
-            AtomicInteger refused = new AtomicInteger();
-            List<Thread> clients = new ArrayList<>();
-            for (int c = 0; c < 4; c++) {
-                Gateway gw = c % 2 == 0 ? a : b;
-                Thread t = new Thread(() -> {
-                    HttpClient client = HttpClient.newHttpClient();
-                    for (int i = 0; i < 10; i++) {
-                        try {
-                            int status = client.send(HttpRequest.newBuilder(gw.uri("/shared")).build(),
-                                    HttpResponse.BodyHandlers.discarding()).statusCode();
-                            (status == 200 ? admitted : refused).incrementAndGet();
-                        } catch (Exception e) {
-                            refused.incrementAndGet();
-                        }
-                    }
-                });
-                t.start();
-                clients.add(t);
+            // one atomic script per decision: exact, whatever node answers, for each algorithm
+            for (String path : List.of("/shared", "/shared-sliding", "/shared-bucket")) {
+                int[] counts = burst(List.of(a, b, a, b), path, 10);
+                assertThat(counts[0]).as(path + " admitted").isEqualTo(10);
+                assertThat(counts[1]).as(path + " refused").isEqualTo(30);
             }
-            for (Thread t : clients) {
-                t.join(30_000);
-            }
-            // one atomic script per decision: exact, whatever node answers
-            assertThat(admitted.get()).isEqualTo(10);
-            assertThat(refused.get()).isEqualTo(30);
+            // a queueing bucket on Redis: 4 at once from two nodes, released 100 ms apart, the fifth refused
+            long start = System.nanoTime();
+            int[] queued = burst(List.of(a, b, a, b, a), "/queue", 1);
+            assertThat(queued).containsExactly(4, 1);
+            assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(290);
             List<String> keys = redis.keys("gatehouse:rl:*");
             assertThat(keys).isNotEmpty();
             for (String key : keys) {
                 assertThat(Long.parseLong(redis.command("PTTL " + key))).as("TTL of " + key).isPositive();
             }
         }
+    }
+
+    /** Each gateway in {@code clients} gets a thread sending {@code each} GETs; returns admitted, refused. */
+    private static int[] burst(List<Gateway> clients, String path, int each) throws InterruptedException {
+        AtomicInteger admitted = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (Gateway gw : clients) {
+            Thread t = new Thread(() -> {
+                HttpClient client = HttpClient.newHttpClient();
+                for (int i = 0; i < each; i++) {
+                    try {
+                        int status = client.send(HttpRequest.newBuilder(gw.uri(path)).build(),
+                                HttpResponse.BodyHandlers.discarding()).statusCode();
+                        (status == 200 ? admitted : refused).incrementAndGet();
+                    } catch (Exception e) {
+                        refused.incrementAndGet();
+                    }
+                }
+            });
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join(30_000);
+        }
+        return new int[] {admitted.get(), refused.get()};
     }
 
     @Test
