@@ -71,6 +71,42 @@ public final class TestRedis implements AutoCloseable {
         }
     }
 
+    /** GET: a string value, or null when the key does not exist. */
+    public String get(String key) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(2000);
+            s.getOutputStream().write(("GET " + key + "\r\n").getBytes(StandardCharsets.UTF_8));
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    StandardCharsets.UTF_8));
+            return in.readLine().equals("$-1") ? null : in.readLine();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Calls of a command since start-up, from INFO commandstats ({@code cmdstat_evalsha:calls=N,...}). */
+    public long calls(String command) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(2000);
+            s.getOutputStream().write("INFO commandstats\r\n".getBytes(StandardCharsets.UTF_8));
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    StandardCharsets.UTF_8));
+            int length = Integer.parseInt(in.readLine().substring(1));
+            char[] body = new char[length];
+            int read = 0;
+            while (read < length) {
+                read += in.read(body, read, length - read);
+            }
+            String prefix = "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=";
+            for (String line : new String(body).split("\r\n")) {
+                if (line.startsWith(prefix)) {
+                    return Long.parseLong(line.substring(prefix.length(), line.indexOf(',')));
+                }
+            }
+            return 0;
+        }
+    }
+
     /** Keys matching a pattern (KEYS: fine for a private test server). */
     public List<String> keys(String pattern) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {

@@ -181,6 +181,19 @@ final class LocalLimiter {
         };
     }
 
+    /**
+     * When a refused request would fit: the estimate falls as the previous window slides out; when that is not
+     * enough (or there is no previous window), at the window's end.
+     */
+    static long slidingRetry(double used, long previous, long count, long requests, long windowMillis, long reset) {
+        long retry = reset;
+        if (previous > 0 && count < requests) {
+            double needed = (used + 1 - requests) / previous;
+            retry = Math.min(reset, (long) Math.ceil(needed * windowMillis));
+        }
+        return Math.max(1, retry);
+    }
+
     /** This limit's state without counting the request: refused when it does not fit, otherwise its headroom. */
     private Decision peek(State s, int i, long now) {
         boolean fits = fits(s, i, now);
@@ -192,15 +205,8 @@ final class LocalLimiter {
             case SLIDING_WINDOW -> {
                 double used = slidingUsed(s, i, now);
                 long reset = windowReset(s, i, now);
-                long retry = 0;
-                if (!fits) {
-                    // the estimate falls as the previous window slides out; when it is not enough, at the window's end
-                    retry = reset;
-                    if (s.previous[i] > 0 && s.count[i] < requests[i]) {
-                        double needed = (used + 1 - requests[i]) / s.previous[i];
-                        retry = Math.max(1, Math.min(reset, (long) Math.ceil(needed * windowMillis[i])));
-                    }
-                }
+                long retry = fits ? 0
+                        : slidingRetry(used, s.previous[i], s.count[i], requests[i], windowMillis[i], reset);
                 yield new Decision(fits, requests[i], Math.max(0, (long) Math.floor(requests[i] - used)), reset,
                         retry, 0);
             }

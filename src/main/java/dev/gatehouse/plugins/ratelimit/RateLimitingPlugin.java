@@ -18,15 +18,12 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code rate-limiting}: several limits at once per key, counted on this node (policy {@code local}). Refused
@@ -73,13 +70,15 @@ public final class RateLimitingPlugin implements Plugin {
     /**
      * @param second Kong's shorthand: requests per second (likewise minute, hour, day)
      * @param limitBy key sources tried in order until one is present; {@code a+b} combines sources
+     * @param syncInterval with policy redis: count on this node and reconcile with Redis this often (0: a Redis
+     *     call per request)
      */
     public record Config(List<Limit> limits, @Nullable Long second, @Nullable Long minute, @Nullable Long hour,
             @Nullable Long day, Algorithm algorithm, List<String> limitBy, String policy,
-            boolean faultTolerant, boolean hideClientHeaders, HeaderStyle headers, int errorCode,
-            String errorMessage) {
+            boolean faultTolerant, Duration syncInterval, boolean hideClientHeaders, HeaderStyle headers,
+            int errorCode, String errorMessage) {
         public static final Config DEFAULTS = new Config(List.of(), null, null, null, null,
-                Algorithm.SLIDING_WINDOW, List.of("consumer", "ip"), "local", true, false,
+                Algorithm.SLIDING_WINDOW, List.of("consumer", "ip"), "local", true, Duration.ZERO, false,
                 HeaderStyle.KONG, 429, "API rate limit exceeded");
     }
 
@@ -94,23 +93,19 @@ public final class RateLimitingPlugin implements Plugin {
         }
     }
 
-    private static final Logger LOG = LoggerFactory.getLogger(RateLimitingPlugin.class);
-    /** Redis failures are logged at most once per this interval, with the count since the last line. */
-    private static final long FAILURE_LOG_INTERVAL_MS = 10_000;
-    private static final AtomicLong LAST_FAILURE_LOG = new AtomicLong();
-    private static final AtomicLong FAILURES = new AtomicLong();
-
     private final Config config;
     private final List<Window> windows;
     private final List<List<KeySource>> keys;
     private final @Nullable LocalLimiter local;
     private final @Nullable RedisLimiter redis;
+    private final @Nullable SyncedLimiter synced;
     private final String policyHeader;
     private final @Nullable Duration maxDelay;
 
     private RateLimitingPlugin(Config config, List<Window> windows, List<List<KeySource>> keys,
-            @Nullable LocalLimiter local, @Nullable RedisLimiter redis) {
+            @Nullable LocalLimiter local, @Nullable RedisLimiter redis, @Nullable SyncedLimiter synced) {
         this.config = config;
+        this.synced = synced;
         this.windows = List.copyOf(windows);
         this.keys = List.copyOf(keys);
         this.local = local;
@@ -123,9 +118,9 @@ public final class RateLimitingPlugin implements Plugin {
         this.maxDelay = longest.isZero() ? null : longest;
     }
 
-    /** Requests that passed because Redis could not be reached ({@code fault_tolerant}), since start-up. */
+    /** Failed Redis calls of the rate limiters since start-up. */
     public static long redisFailures() {
-        return FAILURES.get();
+        return RedisFailures.count();
     }
 
     /** A queueing token bucket keeps requests waiting up to its longest delay, plus a margin. */
@@ -146,17 +141,12 @@ public final class RateLimitingPlugin implements Plugin {
                 return new Outcome.OnLoop(() -> decide(exchange, decisions));
             }));
         }
-        return decide(exchange, local.take(key, now));
+        return decide(exchange, synced != null ? synced.take(key, now) : local.take(key, now));
     }
 
     private Outcome storeDown(Throwable error) {
-        long failures = FAILURES.incrementAndGet();
-        long now = System.currentTimeMillis();
-        long last = LAST_FAILURE_LOG.get();
-        if (now - last >= FAILURE_LOG_INTERVAL_MS && LAST_FAILURE_LOG.compareAndSet(last, now)) {
-            LOG.warn("rate-limiting: redis unreachable ({}); {} ({} requests so far)", error.toString(),
-                    config.faultTolerant() ? "letting requests through" : "answering 503", failures);
-        }
+        RedisFailures.record(error, "rate-limiting: " + (config.faultTolerant() ? "letting requests through"
+                : "answering 503"));
         return config.faultTolerant() ? Outcome.CONTINUE
                 : Outcome.error(503, "rate_limit_unavailable", "the rate limit cannot be checked now");
     }
@@ -266,9 +256,23 @@ public final class RateLimitingPlugin implements Plugin {
                 windows.add(new Window(l, windowName(l.per())));
             }
             List<List<KeySource>> keys = KeySource.parseAll(config.limitBy());
+            Duration sync = config.syncInterval();
+            if (sync.isNegative() || !sync.isZero() && (!shared || config.algorithm() == Algorithm.TOKEN_BUCKET)) {
+                throw new IllegalArgumentException("sync_interval: " + sync + " (expected: a positive duration, "
+                        + "with policy: redis and a fixed-window or sliding-window algorithm)");
+            }
+            String namespace = shared ? namespace(environment.scope(), config) : "";
+            if (shared && !sync.isZero()) {
+                String stateKey = "sync|" + namespace + "|" + sync.toMillis() + "|"
+                        + limits.stream().map(l -> l.per().toMillis()).toList();
+                SyncedLimiter synced = environment.retained(stateKey, SyncedLimiter.class, () -> new SyncedLimiter(
+                        store, config.algorithm() == Algorithm.SLIDING_WINDOW, namespace, limits, sync));
+                synced.limits(limits);
+                return new RateLimitingPlugin(config, windows, keys, null, null, synced);
+            }
             if (shared) {
                 return new RateLimitingPlugin(config, windows, keys, null,
-                        new RedisLimiter(store, config.algorithm(), namespace(environment.scope(), config), limits));
+                        new RedisLimiter(store, config.algorithm(), namespace, limits), null);
             }
             // the counters survive reloads as long as the limits keep their windows
             String stateKey = config.algorithm() + "|" + config.limitBy() + "|"
@@ -278,7 +282,7 @@ public final class RateLimitingPlugin implements Plugin {
             Cache<String, LocalLimiter.State> table = environment.retained(stateKey, Cache.class,
                     () -> LocalLimiter.table(idle));
             return new RateLimitingPlugin(config, windows, keys, new LocalLimiter(config.algorithm(), limits, table),
-                    null);
+                    null, null);
         }
 
         /**

@@ -51,6 +51,12 @@ class RedisRateLimitingTest {
                     plugins:
                       - name: rate-limiting
                         config: { policy: redis, algorithm: token-bucket, limits: [{ requests: 10, per: 1s, burst: 4, delay: 0 }], limit_by: [global] }
+                  - name: batched
+                    service: s
+                    paths: ["/batched"]
+                    plugins:
+                      - name: rate-limiting
+                        config: { policy: redis, sync_interval: 100ms, algorithm: fixed-window, limits: [{ requests: 50, per: 1d }], limit_by: [global] }
                   - name: tolerant
                     service: s
                     paths: ["/tolerant"]
@@ -118,6 +124,32 @@ class RedisRateLimitingTest {
             t.join(30_000);
         }
         return new int[] {admitted.get(), refused.get()};
+    }
+
+    @Test
+    void aSyncIntervalTradesABoundedOverAdmissionForFewerRedisCalls() throws Exception {
+        try (TestRedis redis = new TestRedis(); TestBackend backend = new TestBackend("b");
+                Gateway a = Gateway.start(config(backend.address(), redis.url()));
+                Gateway b = Gateway.start(config(backend.address(), redis.url()))) {
+            for (Gateway gw : List.of(a, b)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> gw.get("/strict").statusCode() == 200);
+            }
+            long callsBefore = redis.calls("evalsha") + redis.calls("eval");
+            int[] counts = burst(List.of(a, b), "/batched", 100);
+            long calls = redis.calls("evalsha") + redis.calls("eval") - callsBefore;
+            // each node stops at the limit by its own view, so two nodes admit between 1x and 2x the limit
+            assertThat(counts[0]).isBetween(50, 100);
+            assertThat(calls).as("redis calls for 200 requests").isLessThan(100);
+            // once both have synced, everything they admitted is in Redis (the strict route's counter holds the
+            // two probes above, so the batched one is the other counter of today) and both refuse
+            String today = ":86400000:" + System.currentTimeMillis() / 86_400_000L;
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(redis.keys("gatehouse:rl:*")
+                    .stream().filter(k -> k.endsWith(today)).map(redis::get).toList())
+                    .contains(String.valueOf(counts[0])));
+            Thread.sleep(300);
+            assertThat(a.get("/batched").statusCode()).isEqualTo(429);
+            assertThat(b.get("/batched").statusCode()).isEqualTo(429);
+        }
     }
 
     @Test
