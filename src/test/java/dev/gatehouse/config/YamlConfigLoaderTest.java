@@ -128,6 +128,20 @@ class YamlConfigLoaderTest {
     }
 
     @Test
+    void aRedisBlockNamesOneServerSentinelOrClusterSeeds() throws Exception {
+        String listeners = "listeners:\n  - { name: a, address: \"127.0.0.1:1\" }\n";
+        assertThat(loader.parse("gw.yaml", listeners + "redis: { cluster_nodes: [\"redis://127.0.0.1:7000\"] }\n")
+                .redis().clusterNodes()).containsExactly("redis://127.0.0.1:7000");
+        assertThat(loader.parse("gw.yaml", listeners + "redis: { url: \"redis-sentinel://h:26379/0#m\" }\n")
+                .redis().url()).isEqualTo("redis-sentinel://h:26379/0#m");
+        assertThatThrownBy(() -> loader.parse("gw.yaml", listeners
+                + "redis: { url: \"redis://h\", cluster_nodes: [\"redis://h:7000\"] }\n"))
+                .hasMessageContaining("gw.yaml:3: redis.url: give either url");
+        assertThatThrownBy(() -> loader.parse("gw.yaml", listeners + "redis: { cluster_nodes: [\"h:7000\"] }\n"))
+                .hasMessageContaining("redis.cluster_nodes[0]: 'h:7000' is not a Redis URL");
+    }
+
+    @Test
     void rejectsDuplicatesAndInvalidYaml() {
         assertThatThrownBy(() -> loader.parse("gw.yaml", """
                 listeners:

@@ -17,13 +17,38 @@ import java.util.concurrent.TimeUnit;
 public final class TestRedis implements AutoCloseable {
 
     private final int port;
+    private final List<String> extraArgs;
     private Process process;
 
     public TestRedis() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            this.port = s.getLocalPort();
-        }
+        this(List.of());
+    }
+
+    /**
+     * @param extraArgs more redis-server arguments: a config file first when there is one (as for
+     *     {@code --sentinel}), then options such as {@code --cluster-enabled yes}
+     */
+    public TestRedis(List<String> extraArgs) throws Exception {
+        this.port = freePort();
+        this.extraArgs = List.copyOf(extraArgs);
         start();
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * A Sentinel watching {@code master} under the name {@code mymaster}, itself on a free port, configured in a
+     * file of {@code dir} (Sentinel rewrites its file).
+     */
+    public static TestRedis sentinel(TestRedis master, java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path conf = dir.resolve("sentinel-" + master.port() + ".conf");
+        java.nio.file.Files.writeString(conf, "sentinel monitor mymaster 127.0.0.1 " + master.port() + " 1\n"
+                + "sentinel down-after-milliseconds mymaster 1000\n");
+        return new TestRedis(List.of(conf.toString(), "--sentinel"));
     }
 
     public int port() {
@@ -35,8 +60,16 @@ public final class TestRedis implements AutoCloseable {
     }
 
     public void start() throws Exception {
-        process = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--daemonize", "no")
+        List<String> command = new ArrayList<>(List.of("redis-server"));
+        int options = 0;
+        if (!extraArgs.isEmpty() && !extraArgs.get(0).startsWith("--")) {
+            command.add(extraArgs.get(0));
+            options = 1;
+        }
+        command.addAll(List.of("--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--daemonize", "no"));
+        command.addAll(extraArgs.subList(options, extraArgs.size()));
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!"PONG".equals(command("PING"))) {
@@ -73,38 +106,40 @@ public final class TestRedis implements AutoCloseable {
 
     /** GET: a string value, or null when the key does not exist. */
     public String get(String key) {
+        return bulk("GET " + key);
+    }
+
+    /** Sends one inline command whose reply is a bulk string (GET, INFO, CLUSTER INFO); null for a nil reply. */
+    public String bulk(String line) {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(2000);
-            s.getOutputStream().write(("GET " + key + "\r\n").getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
             var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
                     StandardCharsets.UTF_8));
-            return in.readLine().equals("$-1") ? null : in.readLine();
+            int length = Integer.parseInt(in.readLine().substring(1));
+            if (length < 0) {
+                return null;
+            }
+            char[] body = new char[length];
+            int read = 0;
+            while (read < length) {
+                read += in.read(body, read, length - read);
+            }
+            return new String(body);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
     }
 
     /** Calls of a command since start-up, from INFO commandstats ({@code cmdstat_evalsha:calls=N,...}). */
-    public long calls(String command) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(2000);
-            s.getOutputStream().write("INFO commandstats\r\n".getBytes(StandardCharsets.UTF_8));
-            var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
-                    StandardCharsets.UTF_8));
-            int length = Integer.parseInt(in.readLine().substring(1));
-            char[] body = new char[length];
-            int read = 0;
-            while (read < length) {
-                read += in.read(body, read, length - read);
+    public long calls(String command) {
+        String prefix = "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=";
+        for (String line : bulk("INFO commandstats").split("\r\n")) {
+            if (line.startsWith(prefix)) {
+                return Long.parseLong(line.substring(prefix.length(), line.indexOf(',')));
             }
-            String prefix = "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=";
-            for (String line : new String(body).split("\r\n")) {
-                if (line.startsWith(prefix)) {
-                    return Long.parseLong(line.substring(prefix.length(), line.indexOf(',')));
-                }
-            }
-            return 0;
         }
+        return 0;
     }
 
     /** Keys matching a pattern (KEYS: fine for a private test server). */

@@ -370,15 +370,29 @@ public final class SpecBinder {
             return null;
         }
         String url = o.string("url", null);
+        List<String> clusterNodes = o.strings("cluster_nodes");
         Duration timeout = o.duration("timeout", Duration.ofMillis(200), false);
         o.finish();
-        if (url == null || !(url.startsWith("redis://") || url.startsWith("rediss://")
-                || url.startsWith("redis-sentinel://"))) {
-            o.error("url", "'" + url + "' is not a Redis URL (expected: redis://host:port/db, rediss:// or "
-                    + "redis-sentinel://)");
+        if (url != null && !clusterNodes.isEmpty() || url == null && clusterNodes.isEmpty()) {
+            o.error("url", "give either url (one server, or Sentinel with redis-sentinel://) or cluster_nodes "
+                    + "(a Redis Cluster's seed nodes)");
             return null;
         }
-        return new RedisSpec(url, timeout);
+        if (url != null && !(url.startsWith("redis://") || url.startsWith("rediss://")
+                || url.startsWith("redis-sentinel://"))) {
+            o.error("url", "'" + url + "' is not a Redis URL (expected: redis://host:port/db, rediss:// or "
+                    + "redis-sentinel://host:port/db#master)");
+            return null;
+        }
+        for (int i = 0; i < clusterNodes.size(); i++) {
+            String seed = clusterNodes.get(i);
+            if (!(seed.startsWith("redis://") || seed.startsWith("rediss://"))) {
+                o.error("cluster_nodes[" + i + "]", "'" + seed + "' is not a Redis URL (expected: "
+                        + "redis://host:port or rediss://host:port)");
+                return null;
+            }
+        }
+        return new RedisSpec(url == null ? "" : url, clusterNodes, timeout);
     }
 
     private @Nullable DnsSpec dns(ConfigNode node, String path) {
