@@ -50,6 +50,8 @@ final class LocalLimiter {
     private final long[] capacity;
     private final long[] immediate;
     private final Cache<String, State> states;
+    /** Built once: a lambda capturing the limit count would be allocated on every lookup. */
+    private final java.util.function.Function<String, State> newState;
 
     /**
      * @param states the key table, from {@link #table}; kept across reloads so that quotas survive them
@@ -70,6 +72,7 @@ final class LocalLimiter {
             immediate[i] = l.immediate();
         }
         this.states = states;
+        this.newState = k -> new State(n);
     }
 
     /** A key table whose idle keys are dropped after {@code idle}. */
@@ -91,7 +94,10 @@ final class LocalLimiter {
     /** Checks every limit; counts the request in all of them only when all allow it. */
     Decision[] take(String key, long nowMillis) {
         int n = requests.length;
-        State s = states.get(key, k -> new State(n));
+        State s = states.getIfPresent(key);
+        if (s == null) {
+            s = states.get(key, newState);
+        }
         Decision[] out = new Decision[n];
         synchronized (s) {
             boolean allowed = true;

@@ -11,6 +11,7 @@ import dev.gatehouse.plugin.api.Stage;
 import com.github.benmanes.caffeine.cache.Cache;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -85,13 +86,22 @@ public final class RateLimitingPlugin implements Plugin {
     private static final AttrKey<LocalLimiter.Decision[]> DECISIONS = AttrKey.of("rate-limiting");
 
     /** A compiled limit's header names and values, built once. */
-    private record Window(Limit limit, String policyName, String limitHeader, String remainingHeader,
-            String policy) {
-        Window(Limit limit, String name) {
-            this(limit, name.toLowerCase(Locale.ROOT), "X-RateLimit-Limit-" + name, "X-RateLimit-Remaining-" + name,
-                    "\"" + name.toLowerCase(Locale.ROOT) + "\";q=" + limit.requests() + ";w=" + limit.per().toSeconds());
+    private record Window(Limit limit, String policyName, AsciiString limitHeader, AsciiString remainingHeader,
+            String policy, String limitValue) {
+        Window(Limit limit, String name, Algorithm algorithm) {
+            this(limit, name.toLowerCase(Locale.ROOT), AsciiString.cached("X-RateLimit-Limit-" + name),
+                    AsciiString.cached("X-RateLimit-Remaining-" + name),
+                    "\"" + name.toLowerCase(Locale.ROOT) + "\";q=" + limit.requests() + ";w=" + limit.per().toSeconds(),
+                    String.valueOf(algorithm == Algorithm.TOKEN_BUCKET ? limit.capacity() : limit.requests()));
         }
     }
+
+    // header names as AsciiString: validated and hashed faster than String on every response
+    private static final AsciiString LIMIT = AsciiString.cached("RateLimit-Limit");
+    private static final AsciiString REMAINING = AsciiString.cached("RateLimit-Remaining");
+    private static final AsciiString RESET = AsciiString.cached("RateLimit-Reset");
+    private static final AsciiString POLICY = AsciiString.cached("RateLimit-Policy");
+    private static final AsciiString RATE_LIMIT = AsciiString.cached("RateLimit");
 
     private final Config config;
     private final List<Window> windows;
@@ -167,7 +177,7 @@ public final class RateLimitingPlugin implements Plugin {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Retry-After", String.valueOf((retryAfter + 999) / 1000));
         if (!config.hideClientHeaders()) {
-            quotaHeaders(decisions, headers::put);
+            quotaHeaders(decisions, (name, value) -> headers.put(name.toString(), value));
         }
         return new Outcome.Respond(config.errorCode(), "rate_limited", config.errorMessage(), headers, null, null);
     }
@@ -190,7 +200,7 @@ public final class RateLimitingPlugin implements Plugin {
     }
 
     private interface HeaderSink {
-        void put(String name, String value);
+        void put(AsciiString name, String value);
     }
 
     private void quotaHeaders(LocalLimiter.Decision[] decisions, HeaderSink sink) {
@@ -203,17 +213,17 @@ public final class RateLimitingPlugin implements Plugin {
         LocalLimiter.Decision d = decisions[tightest];
         long reset = (d.resetMillis() + 999) / 1000;
         if (config.headers() == HeaderStyle.KONG) {
-            sink.put("RateLimit-Limit", String.valueOf(d.limit()));
-            sink.put("RateLimit-Remaining", String.valueOf(d.remaining()));
-            sink.put("RateLimit-Reset", String.valueOf(reset));
+            sink.put(LIMIT, windows.get(tightest).limitValue());
+            sink.put(REMAINING, String.valueOf(d.remaining()));
+            sink.put(RESET, String.valueOf(reset));
             for (int i = 0; i < decisions.length; i++) {
                 Window w = windows.get(i);
-                sink.put(w.limitHeader(), String.valueOf(decisions[i].limit()));
+                sink.put(w.limitHeader(), w.limitValue());
                 sink.put(w.remainingHeader(), String.valueOf(decisions[i].remaining()));
             }
         } else {
-            sink.put("RateLimit-Policy", policyHeader);
-            sink.put("RateLimit", "\"" + windows.get(tightest).policyName() + "\";r=" + d.remaining() + ";t=" + reset);
+            sink.put(POLICY, policyHeader);
+            sink.put(RATE_LIMIT, "\"" + windows.get(tightest).policyName() + "\";r=" + d.remaining() + ";t=" + reset);
         }
     }
 
@@ -253,7 +263,7 @@ public final class RateLimitingPlugin implements Plugin {
                     throw new IllegalArgumentException("limits[" + i + "].delay: " + l.delay()
                             + " (expected: a number >= 0, with algorithm: token-bucket)");
                 }
-                windows.add(new Window(l, windowName(l.per())));
+                windows.add(new Window(l, windowName(l.per()), config.algorithm()));
             }
             List<List<KeySource>> keys = KeySource.parseAll(config.limitBy());
             Duration sync = config.syncInterval();
