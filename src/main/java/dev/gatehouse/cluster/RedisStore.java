@@ -59,6 +59,7 @@ public final class RedisStore implements SharedStore, AutoCloseable {
     private long lastAttemptNanos;
     private volatile long failedAttempts;
     private volatile long lastFailureLog;
+    private final java.util.concurrent.atomic.LongAdder failures = new java.util.concurrent.atomic.LongAdder();
 
     public RedisStore(RedisSpec spec) {
         Duration timeout = spec.timeout();
@@ -151,6 +152,7 @@ public final class RedisStore implements SharedStore, AutoCloseable {
         if (l == null) {
             // not connected yet (or never was): try again in the background, answer "down" now
             connect();
+            failures.increment();
             return CompletableFuture.failedFuture(new IllegalStateException("redis is not connected"));
         }
         RedisScriptingAsyncCommands<String, String> c = l.commands();
@@ -168,7 +170,16 @@ public final class RedisStore implements SharedStore, AutoCloseable {
             }
             return error == null ? CompletableFuture.completedFuture(result)
                     : CompletableFuture.<List<Long>>failedFuture(cause);
-        }).thenCompose(f -> f);
+        }).thenCompose(f -> f).whenComplete((result, error) -> {
+            if (error != null) {
+                failures.increment();
+            }
+        });
+    }
+
+    /** Calls that failed (not connected, timed out, refused) since start-up. */
+    public long failures() {
+        return failures.sum();
     }
 
     private static String sha1(String script) {

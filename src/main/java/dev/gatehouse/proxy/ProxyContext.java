@@ -1,21 +1,28 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.observe.AccessLog;
+import dev.gatehouse.observe.Metrics;
 import dev.gatehouse.runtime.SnapshotHolder;
 import dev.gatehouse.upstream.ConnectionPools;
 
-/** What every proxied connection shares: the current snapshot, the per-loop pools, the access log. */
+/** What every proxied connection shares: the current snapshot, the per-loop pools, the access log, the metrics. */
 public final class ProxyContext {
 
     private final SnapshotHolder snapshots;
     private final ConnectionPools pools;
     private final AccessLog accessLog;
+    private final Metrics metrics;
     private volatile boolean draining;
 
-    public ProxyContext(SnapshotHolder snapshots, ConnectionPools pools, AccessLog accessLog) {
+    public ProxyContext(SnapshotHolder snapshots, ConnectionPools pools, AccessLog accessLog, Metrics metrics) {
         this.snapshots = snapshots;
         this.pools = pools;
         this.accessLog = accessLog;
+        this.metrics = metrics;
+    }
+
+    public Metrics metrics() {
+        return metrics;
     }
 
     public SnapshotHolder snapshots() {

@@ -5,6 +5,7 @@ import dev.gatehouse.routing.RouteMatch;
 import dev.gatehouse.runtime.RouteEntry;
 import dev.gatehouse.runtime.Snapshot;
 import dev.gatehouse.observe.AccessLog;
+import dev.gatehouse.observe.Metrics;
 import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.runtime.PluginChain;
 import dev.gatehouse.observe.AccessLogEntry;
@@ -125,6 +126,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private void onRequestHead(HttpRequest request) {
         Snapshot snapshot = context.snapshots().current();
         Exchange ex = new Exchange(snapshot, request, clientIp, ctx.channel().eventLoop());
+        context.metrics().requestStarted();
         exchange = ex;
         if (request.decoderResult().isFailure()) {
             rejectMalformed(ex, request.decoderResult().cause());
@@ -188,6 +190,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ex.pluginsPending = false;
         if (outcome instanceof Outcome.Respond respond) {
             releaseHeld(ex);
+            context.metrics().pluginAnswered(ex.route.name(), respond.code());
             reject(ex, HttpResponseStatus.valueOf(respond.status()), respond, respond.code(), respond.message());
             return;
         }
@@ -596,6 +599,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             // the head never arrived: log the timeout against a placeholder request
             ex = new Exchange(context.snapshots().current(), new DefaultHttpRequest(HttpVersion.HTTP_1_1,
                     HttpMethod.GET, "-"), clientIp, ctx.channel().eventLoop());
+            context.metrics().requestStarted();
             exchange = ex;
         }
         relay.abort();
@@ -637,14 +641,22 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    Metrics metrics() {
+        return context.metrics();
+    }
+
     private void log(Exchange ex) {
         releaseHeld(ex);
         ex.plugins().runComplete(ex, ex.loggedStatus());
+        RouteEntry route = ex.route;
+        long now = System.nanoTime();
+        context.metrics().requestEnded(route == null ? "-" : route.name(), route == null ? "-"
+                : route.service().name(), ex.method, ex.loggedStatus(), now - ex.startNanos,
+                ex.upstreamHeadNanos == 0 ? -1 : ex.upstreamHeadNanos - ex.upstreamStartNanos, ex.requestBodyBytes,
+                ex.bytesSent);
         if (context.accessLog() == AccessLog.OFF) {
             return;
         }
-        RouteEntry route = ex.route;
-        long now = System.nanoTime();
         context.accessLog().log(new AccessLogEntry(ex.startMillis, ex.realIp, ex.method, ex.originalUri,
                 ex.protocol, ex.loggedStatus(), ex.bytesSent, ex.referer, ex.userAgent, ex.requestId,
                 route == null ? null : route.name(), route == null ? null : route.service().name(),

@@ -451,6 +451,7 @@ final class UpstreamRelay implements UpstreamListener {
             noTarget(ex, group);
             return;
         }
+        downstream.metrics().retried(group.name());
         attempt(next, true);
     }
 

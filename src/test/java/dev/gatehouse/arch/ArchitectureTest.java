@@ -58,7 +58,15 @@ class ArchitectureTest {
 
     @Test
     void observeDependsOnNothingOfOurs() {
-        onlyDependsOn("observe", NULLNESS, "org.slf4j..");
+        onlyDependsOn("observe", NULLNESS, "org.slf4j..", "io.micrometer..", "io.netty.buffer..");
+    }
+
+    @Test
+    void adminReadsSnapshotsAndWritesThroughTheControl() {
+        // reads the snapshot (its upstream groups' health), never the proxy
+        onlyDependsOn("admin", NULLNESS, NETTY, "org.slf4j..", "com.fasterxml.jackson..",
+                "dev.gatehouse.config..", "dev.gatehouse.runtime..", "dev.gatehouse.upstream..",
+                "dev.gatehouse.observe..");
     }
 
     @Test

@@ -40,6 +40,12 @@ public final class Gateway implements AutoCloseable {
         return new Gateway(dir, config, GatehouseInstance.start(config));
     }
 
+    /** Starts again on the config file already in {@code dir}, without touching it. */
+    public static Gateway restart(Path dir) throws Exception {
+        Path config = dir.resolve("gatehouse.yaml");
+        return new Gateway(dir, config, GatehouseInstance.start(config));
+    }
+
     public GatehouseInstance instance() {
         return instance;
     }

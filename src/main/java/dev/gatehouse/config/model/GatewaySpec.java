@@ -14,6 +14,8 @@ import java.util.List;
  * @param plugins the global plugins, applied to every route unless a service or route configures the same one
  * @param consumers API clients and their credentials
  * @param redis the shared Redis, or null
+ * @param admin the Admin API listener, or null when there is none
+ * @param status the read-only status listener, or null when there is none
  */
 public record GatewaySpec(
         List<ListenerSpec> listeners,
@@ -27,7 +29,9 @@ public record GatewaySpec(
         DnsSpec dns,
         List<PluginSpec> plugins,
         List<ConsumerSpec> consumers,
-        @org.jspecify.annotations.Nullable RedisSpec redis) {
+        @org.jspecify.annotations.Nullable RedisSpec redis,
+        @org.jspecify.annotations.Nullable AdminSpec admin,
+        @org.jspecify.annotations.Nullable StatusSpec status) {
 
     public GatewaySpec {
         listeners = List.copyOf(listeners);

@@ -69,6 +69,8 @@ public final class SpecBinder {
         List<PluginSpec> plugins = top.plugins();
         List<ConsumerSpec> consumers = top.positional("consumers", false, this::consumer);
         RedisSpec redis = top.object("redis", null, this::redis);
+        AdminSpec admin = top.object("admin", null, this::admin);
+        StatusSpec status = top.object("status", null, this::status);
         top.finish();
         unique(top, "consumers", names(consumers, ConsumerSpec::username));
 
@@ -79,7 +81,7 @@ public final class SpecBinder {
         unique(top, "routes", names(routes, RouteSpec::name));
         checkReferences(top, upstreams, services, routes);
         return new GatewaySpec(present(listeners), present(upstreams), present(services), present(routes), accessLog,
-                trusted, drain, workers, dns, plugins, present(consumers), redis);
+                trusted, drain, workers, dns, plugins, present(consumers), redis, admin, status);
     }
 
     private static <T> List<@Nullable String> names(List<@Nullable T> items, java.util.function.Function<T, String> name) {
@@ -96,7 +98,7 @@ public final class SpecBinder {
 
     private static GatewaySpec emptySpec() {
         return new GatewaySpec(List.of(), List.of(), List.of(), List.of(), AccessLogSpec.DEFAULTS, List.of(),
-                Duration.ofSeconds(30), 0, DnsSpec.DEFAULTS, List.of(), List.of(), null);
+                Duration.ofSeconds(30), 0, DnsSpec.DEFAULTS, List.of(), List.of(), null, null, null);
     }
 
     private @Nullable ListenerSpec listener(ConfigNode node, String path) {
@@ -393,6 +395,28 @@ public final class SpecBinder {
             }
         }
         return new RedisSpec(url == null ? "" : url, clusterNodes, timeout);
+    }
+
+    private @Nullable AdminSpec admin(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        HostPort address = o.address("address", false, true);
+        String token = o.string("token", null);
+        o.finish();
+        return new AdminSpec(address == null ? AdminSpec.DEFAULT_ADDRESS : address,
+                token == null || token.isEmpty() ? null : token);
+    }
+
+    private @Nullable StatusSpec status(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        HostPort address = o.address("address", true, true);
+        o.finish();
+        return address == null ? null : new StatusSpec(address);
     }
 
     private @Nullable DnsSpec dns(ConfigNode node, String path) {

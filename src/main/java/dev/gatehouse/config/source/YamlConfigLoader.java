@@ -44,6 +44,11 @@ public final class YamlConfigLoader {
 
     /** Loads and validates a file; every problem is reported as {@code FILE:LINE: key.path: reason}. */
     public GatewaySpec load(Path file) throws ConfigException {
+        return SpecBinder.bind(file.toString(), read(file));
+    }
+
+    /** Reads a file into the tree the binder reads, with variables interpolated; does not validate it. */
+    public ConfigNode read(Path file) throws ConfigException {
         String text;
         try {
             text = Files.readString(file);
@@ -51,11 +56,16 @@ public final class YamlConfigLoader {
             throw new ConfigException(List.of(new ConfigError(file.toString(), 0, "",
                     "cannot read the file: " + e.getMessage())));
         }
-        return parse(file.toString(), text);
+        return tree(file.toString(), text);
     }
 
     /** Parses and validates YAML text; {@code source} is the name errors carry. */
     public GatewaySpec parse(String source, String text) throws ConfigException {
+        return SpecBinder.bind(source, tree(source, text));
+    }
+
+    /** Parses YAML (or JSON) text into a tree with lines, interpolating variables; does not validate it. */
+    public ConfigNode tree(String source, String text) throws ConfigException {
         List<ConfigError> errors = new ArrayList<>();
         ConfigNode root;
         try (JsonParser p = YAML.createParser(text)) {
@@ -74,7 +84,7 @@ public final class YamlConfigLoader {
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return SpecBinder.bind(source, root);
+        return root;
     }
 
     /** Builds a {@link ConfigNode} tree from the token stream, interpolating variables in scalars. */
