@@ -11,6 +11,7 @@ import dev.gatehouse.config.model.ConfigNode;
 import dev.gatehouse.config.model.GatewaySpec;
 import dev.gatehouse.config.model.SpecBinder;
 import dev.gatehouse.config.source.ConfigDocuments;
+import dev.gatehouse.config.source.ConfigFileWatcher;
 import dev.gatehouse.config.source.YamlConfigLoader;
 import dev.gatehouse.observe.AccessLog;
 import dev.gatehouse.observe.AccessLogWriter;
@@ -78,6 +79,9 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
     private volatile JsonNode document;
     private volatile boolean ready;
     private @Nullable AdminServer admin;
+    private @Nullable ConfigFileWatcher watcher;
+    /** The digest of the file's content as last read (applied or rejected), so that only real changes reload. */
+    private volatile byte[] fileDigest = new byte[0];
     private @Nullable EventLoopGroup adminLoop;
     private final java.util.Map<String, Integer> adminPorts = new java.util.HashMap<>();
 
@@ -183,6 +187,10 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
         synchronized (instance.reloadLock) {
             instance.restartBackgroundTasks(snapshot);
         }
+        instance.fileDigest = digest(configFile);
+        if (spec.watchConfig()) {
+            instance.watcher = ConfigFileWatcher.start(configFile, instance::reloadIfChanged, Duration.ofMillis(500));
+        }
         instance.ready = true;
         return instance;
     }
@@ -250,6 +258,7 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
         synchronized (reloadLock) {
             Snapshot current = holder.current();
             try {
+                fileDigest = digest(configFile);
                 ConfigNode tree = loader.read(configFile);
                 GatewaySpec spec = SpecBinder.bind(configFile.toString(), tree);
                 install(spec, configFile.toString(), ConfigDocuments.toJson(tree));
@@ -266,6 +275,26 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
                 LOG.error("reload failed, revision {} keeps serving", current.revision(), e);
                 return false;
             }
+        }
+    }
+
+    /** Reloads when the file's content differs from what was last read (called by the file watcher). */
+    private void reloadIfChanged() {
+        try {
+            if (!java.util.Arrays.equals(digest(configFile), fileDigest)) {
+                LOG.info("{} changed: reloading", configFile);
+                reload();
+            }
+        } catch (IOException e) {
+            LOG.warn("{} cannot be read ({}); the running configuration stays", configFile, e.toString());
+        }
+    }
+
+    private static byte[] digest(Path file) throws IOException {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -439,6 +468,9 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
     public boolean stop(Duration drainTimeout) {
         LOG.info("stopping: draining connections for up to {}", drainTimeout);
         ready = false;
+        if (watcher != null) {
+            watcher.close();
+        }
         synchronized (reloadLock) {
             stopBackgroundTasks.forEach(Runnable::run);
         }

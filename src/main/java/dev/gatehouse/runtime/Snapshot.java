@@ -18,6 +18,7 @@ import dev.gatehouse.upstream.EndpointState;
  * it in whole, and a request keeps the snapshot it started on.
  *
  * @param revision increases by one with every swap
+ * @param routes every compiled route by name (for the CLI and the Admin API; requests go through the router)
  * @param pluginStates the keys of the {@link dev.gatehouse.plugin.runtime.PluginStates} its plugins use
  */
 public record Snapshot(
@@ -26,9 +27,11 @@ public record Snapshot(
         Router<RouteEntry> router,
         Map<String, UpstreamGroup> upstreams,
         Map<String, ListenerLimits> listenerLimits,
-        Set<String> pluginStates) {
+        Set<String> pluginStates,
+        Map<String, RouteEntry> routes) {
 
     public Snapshot {
+        routes = Map.copyOf(routes);
         upstreams = Map.copyOf(upstreams);
         listenerLimits = Map.copyOf(listenerLimits);
         pluginStates = Set.copyOf(pluginStates);

@@ -219,7 +219,10 @@ public final class SnapshotCompiler {
         for (ListenerSpec l : spec.listeners()) {
             limits.put(l.name(), l.limits());
         }
-        return new Snapshot(revision, spec, Router.compile(definitions), groups, limits, consumers.claimedStates());
+        Map<String, RouteEntry> byName = new HashMap<>();
+        definitions.forEach(d -> byName.put(d.payload().name(), d.payload()));
+        return new Snapshot(revision, spec, Router.compile(definitions), groups, limits, consumers.claimedStates(),
+                byName);
     }
 
     /** Builds one plugin instance for a {@code plugins:} entry, or records why it cannot be built. */

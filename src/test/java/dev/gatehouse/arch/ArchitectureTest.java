@@ -42,7 +42,8 @@ class ArchitectureTest {
     void configKnowsNothingOfNetty() {
         onlyDependsOn("net", NULLNESS);
         onlyDependsOn("config.model", NULLNESS, "dev.gatehouse.net..");
-        onlyDependsOn("config.source", NULLNESS, "dev.gatehouse.config.model..", "com.fasterxml.jackson..");
+        onlyDependsOn("config.source", NULLNESS, "org.slf4j..", "dev.gatehouse.config.model..",
+                "com.fasterxml.jackson..");
     }
 
     @Test

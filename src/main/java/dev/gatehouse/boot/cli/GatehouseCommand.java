@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code gatehouse}: the top-level command; its subcommands do the work. */
 @Command(name = "gatehouse", mixinStandardHelpOptions = true, versionProvider = GatehouseCommand.VersionInfo.class,
         description = "A reverse proxy and API gateway.",
-        subcommands = {RunCommand.class, ValidateCommand.class, VersionCommand.class, HashPasswordCommand.class})
+        subcommands = {RunCommand.class, ValidateCommand.class, RoutesCommand.class, RouteTestCommand.class,
+            ReloadCommand.class, ConfigCommand.class, VersionCommand.class, HashPasswordCommand.class})
 public final class GatehouseCommand implements Runnable {
 
     @Override

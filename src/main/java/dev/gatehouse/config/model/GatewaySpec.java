@@ -16,6 +16,7 @@ import java.util.List;
  * @param redis the shared Redis, or null
  * @param admin the Admin API listener, or null when there is none
  * @param status the read-only status listener, or null when there is none
+ * @param watchConfig reload the file when it changes (read at start-up)
  */
 public record GatewaySpec(
         List<ListenerSpec> listeners,
@@ -31,7 +32,8 @@ public record GatewaySpec(
         List<ConsumerSpec> consumers,
         @org.jspecify.annotations.Nullable RedisSpec redis,
         @org.jspecify.annotations.Nullable AdminSpec admin,
-        @org.jspecify.annotations.Nullable StatusSpec status) {
+        @org.jspecify.annotations.Nullable StatusSpec status,
+        boolean watchConfig) {
 
     public GatewaySpec {
         listeners = List.copyOf(listeners);

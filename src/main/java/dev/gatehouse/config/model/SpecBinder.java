@@ -71,6 +71,7 @@ public final class SpecBinder {
         RedisSpec redis = top.object("redis", null, this::redis);
         AdminSpec admin = top.object("admin", null, this::admin);
         StatusSpec status = top.object("status", null, this::status);
+        boolean watchConfig = top.bool("watch_config", true);
         top.finish();
         unique(top, "consumers", names(consumers, ConsumerSpec::username));
 
@@ -81,7 +82,8 @@ public final class SpecBinder {
         unique(top, "routes", names(routes, RouteSpec::name));
         checkReferences(top, upstreams, services, routes);
         return new GatewaySpec(present(listeners), present(upstreams), present(services), present(routes), accessLog,
-                trusted, drain, workers, dns, plugins, present(consumers), redis, admin, status);
+                trusted, drain, workers, dns, plugins, present(consumers), redis, admin, status,
+                watchConfig);
     }
 
     private static <T> List<@Nullable String> names(List<@Nullable T> items, java.util.function.Function<T, String> name) {
@@ -98,7 +100,7 @@ public final class SpecBinder {
 
     private static GatewaySpec emptySpec() {
         return new GatewaySpec(List.of(), List.of(), List.of(), List.of(), AccessLogSpec.DEFAULTS, List.of(),
-                Duration.ofSeconds(30), 0, DnsSpec.DEFAULTS, List.of(), List.of(), null, null, null);
+                Duration.ofSeconds(30), 0, DnsSpec.DEFAULTS, List.of(), List.of(), null, null, null, true);
     }
 
     private @Nullable ListenerSpec listener(ConfigNode node, String path) {

@@ -149,6 +149,11 @@ public final class PluginChain {
         return java.util.Arrays.stream(entries).map(Entry::name).toList();
     }
 
+    /** The plugins in the order they run on a request, each as {@code name (STAGE)}. */
+    public List<String> describe() {
+        return java.util.Arrays.stream(entries).map(e -> e.name() + " (" + e.stage() + ")").toList();
+    }
+
     /**
      * Runs the request phase. {@code done} receives {@link Outcome#CONTINUE} or a {@link Outcome.Respond}, on
      * {@code loop}: at once when no plugin waits, later otherwise. A plugin that throws answers 500.
