@@ -14,8 +14,10 @@ import dev.gatehouse.config.source.ConfigDocuments;
 import dev.gatehouse.config.source.ConfigFileWatcher;
 import dev.gatehouse.config.source.YamlConfigLoader;
 import dev.gatehouse.observe.AccessLog;
+import dev.gatehouse.observe.AccessLogFormatter;
 import dev.gatehouse.observe.AccessLogWriter;
 import dev.gatehouse.observe.Metrics;
+import dev.gatehouse.observe.Tracing;
 import dev.gatehouse.plugin.runtime.PluginCatalog;
 import dev.gatehouse.plugin.runtime.PluginStates;
 import dev.gatehouse.proxy.ProxyContext;
@@ -71,6 +73,7 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
     private final @Nullable RedisStore store;
     private final PluginStates pluginStates;
     private final Metrics metrics;
+    private final Tracing tracing;
     private final long startedAtMillis = System.currentTimeMillis();
     private final Object reloadLock = new Object();
     // guarded by reloadLock: health checkers and DNS refreshers of the current snapshot
@@ -88,7 +91,8 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
     private GatehouseInstance(Path configFile, SnapshotHolder holder, GatewayServer server, AccessLog accessLog,
             EndpointRegistry registry, EventLoopGroup loops, Transport transport, TargetResolver resolver,
             PluginCatalog catalog, @Nullable RedisStore store, PluginStates pluginStates, Metrics metrics,
-            JsonNode document) {
+            JsonNode document, Tracing tracing) {
+        this.tracing = tracing;
         this.configFile = configFile;
         this.catalog = catalog;
         this.store = store;
@@ -155,9 +159,11 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
             snapshot = new SnapshotCompiler(configFile.toString(), registry, resolver, catalog, store, pluginStates)
                     .compile(spec, 1);
             AccessLogSpec logSpec = spec.accessLog();
-            accessLog = logSpec.enabled()
-                    ? AccessLogWriter.open(logSpec.target(), logSpec.format() == AccessLogSpec.Format.JSON)
-                    : AccessLog.OFF;
+            accessLog = logSpec.enabled() ? AccessLogWriter.open(logSpec.target(), switch (logSpec.format()) {
+                case COMBINED -> AccessLogFormatter::combined;
+                case JSON -> AccessLogFormatter::json;
+                case TEMPLATE -> AccessLogFormatter.template(logSpec.template());
+            }) : AccessLog.OFF;
         } catch (ConfigException | IOException | RuntimeException e) {
             resolver.close();
             pluginStates.closeAll();
@@ -168,11 +174,14 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
             throw e;
         }
         SnapshotHolder holder = new SnapshotHolder(snapshot);
+        // tracing is set up at start-up, like the access log
+        Tracing tracing = spec.tracing() == null ? Tracing.OFF : Tracing.create(spec.tracing().otlpEndpoint(),
+                spec.tracing().samplingRatio(), spec.tracing().serviceName());
         ProxyContext context = new ProxyContext(holder, new ConnectionPools(transport.socketChannelClass()), accessLog,
-                metrics);
+                metrics, tracing);
         GatewayServer server = new GatewayServer(context, transport, group);
         GatehouseInstance instance = new GatehouseInstance(configFile, holder, server, accessLog, registry, group,
-                transport, resolver, catalog, store, pluginStates, metrics, document);
+                transport, resolver, catalog, store, pluginStates, metrics, document, tracing);
         try {
             server.start(snapshot);
             instance.startAdmin(spec);
@@ -487,6 +496,7 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
             store.close();
         }
         closeLog(accessLog);
+        tracing.close();
         LOG.info("stopped");
         return drained;
     }

@@ -10,6 +10,11 @@ import org.jspecify.annotations.Nullable;
  * @param durationMicros from request head to the last response byte written
  * @param upstreamMicros from the first upstream attempt to the response head, or -1
  * @param upstreamAttempts upstream connections tried (0 when answered locally)
+ * @param upstreamStatus the upstream response's status, or 0 when the gateway answered itself
+ * @param gatewayMicros from the request head to the first upstream attempt (routing, plugins), or -1
+ * @param bytesReceived request body bytes received from the client
+ * @param consumer the authenticated consumer's username, or null
+ * @param traceId the W3C trace id, or null
  */
 public record AccessLogEntry(
         long startMillis,
@@ -27,5 +32,10 @@ public record AccessLogEntry(
         @Nullable String upstreamAddress,
         int upstreamAttempts,
         long durationMicros,
-        long upstreamMicros) {
+        long upstreamMicros,
+        int upstreamStatus,
+        long gatewayMicros,
+        long bytesReceived,
+        @Nullable String consumer,
+        @Nullable String traceId) {
 }

@@ -3,9 +3,14 @@ package dev.gatehouse.observe;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** Formats access log entries as nginx's {@code combined} format or as one JSON object. */
+/** Formats access log entries as nginx's {@code combined} format, as one JSON object, or by a template. */
 public final class AccessLogFormatter {
 
     private static final DateTimeFormatter CLF = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT)
@@ -55,8 +60,97 @@ public final class AccessLogFormatter {
         field(sb, "upstream", e.upstreamAddress()).append(',');
         sb.append("\"upstream_attempts\":").append(e.upstreamAttempts()).append(',');
         sb.append("\"duration_ms\":").append(e.durationMicros() / 1000.0).append(',');
-        sb.append("\"upstream_ms\":").append(e.upstreamMicros() < 0 ? "null" : String.valueOf(e.upstreamMicros() / 1000.0));
+        sb.append("\"upstream_ms\":").append(e.upstreamMicros() < 0 ? "null" : String.valueOf(e.upstreamMicros() / 1000.0))
+                .append(',');
+        sb.append("\"upstream_status\":").append(e.upstreamStatus() == 0 ? "null" : String.valueOf(e.upstreamStatus()))
+                .append(',');
+        sb.append("\"gateway_ms\":").append(e.gatewayMicros() < 0 ? "null" : String.valueOf(e.gatewayMicros() / 1000.0))
+                .append(',');
+        sb.append("\"bytes_received\":").append(e.bytesReceived()).append(',');
+        field(sb, "consumer", e.consumer()).append(',');
+        field(sb, "trace_id", e.traceId());
         return sb.append('}').toString();
+    }
+
+    /** One piece of a compiled template: a literal or a variable, appended to the line. */
+    private interface Piece {
+        void append(StringBuilder sb, AccessLogEntry e);
+    }
+
+    /**
+     * Compiles a template of {@code $variable} (or {@code ${variable}}) and literal text into a formatter.
+     * Values are escaped as in the combined format; a missing value is {@code -}.
+     *
+     * @throws IllegalArgumentException naming an unknown variable
+     */
+    public static Function<AccessLogEntry, String> template(String template) {
+        List<Piece> pieces = new ArrayList<>();
+        Matcher m = VARIABLE.matcher(template);
+        int from = 0;
+        while (m.find()) {
+            String literal = template.substring(from, m.start());
+            if (!literal.isEmpty()) {
+                pieces.add((sb, e) -> sb.append(literal));
+            }
+            pieces.add(variable(m.group(1) != null ? m.group(1) : m.group(2)));
+            from = m.end();
+        }
+        String tail = template.substring(from);
+        if (!tail.isEmpty()) {
+            pieces.add((sb, e) -> sb.append(tail));
+        }
+        Piece[] compiled = pieces.toArray(Piece[]::new);
+        return e -> {
+            StringBuilder sb = new StringBuilder(192);
+            for (Piece p : compiled) {
+                p.append(sb, e);
+            }
+            return sb.toString();
+        };
+    }
+
+    private static final Pattern VARIABLE = Pattern.compile("\\$(?:\\{([a-z0-9_]+)\\}|([a-z0-9_]+))");
+
+    private static Piece variable(String name) {
+        return switch (name) {
+            case "remote_addr" -> text(AccessLogEntry::clientIp);
+            case "time_iso8601" -> (sb, e) -> sb.append(Instant.ofEpochMilli(e.startMillis()));
+            case "time_local" -> (sb, e) -> sb.append(CLF.format(Instant.ofEpochMilli(e.startMillis())));
+            case "request" -> (sb, e) -> {
+                sb.append(e.method()).append(' ');
+                escape(sb, e.uri(), false);
+                sb.append(' ').append(e.protocol());
+            };
+            case "request_method" -> text(AccessLogEntry::method);
+            case "request_uri" -> text(AccessLogEntry::uri);
+            case "server_protocol" -> text(AccessLogEntry::protocol);
+            case "status" -> (sb, e) -> sb.append(e.status());
+            case "body_bytes_sent" -> (sb, e) -> sb.append(e.bytesSent());
+            case "request_body_bytes" -> (sb, e) -> sb.append(e.bytesReceived());
+            case "http_referer" -> text(AccessLogEntry::referer);
+            case "http_user_agent" -> text(AccessLogEntry::userAgent);
+            case "request_id" -> text(AccessLogEntry::requestId);
+            case "route" -> text(AccessLogEntry::route);
+            case "service" -> text(AccessLogEntry::service);
+            case "upstream_addr" -> text(AccessLogEntry::upstreamAddress);
+            case "upstream_status" -> (sb, e) -> sb.append(e.upstreamStatus() == 0 ? "-"
+                    : String.valueOf(e.upstreamStatus()));
+            case "upstream_attempts" -> (sb, e) -> sb.append(e.upstreamAttempts());
+            case "request_time" -> (sb, e) -> sb.append(seconds(e.durationMicros()));
+            case "upstream_response_time" -> (sb, e) -> sb.append(e.upstreamMicros() < 0 ? "-"
+                    : seconds(e.upstreamMicros()));
+            case "gateway_time" -> (sb, e) -> sb.append(e.gatewayMicros() < 0 ? "-" : seconds(e.gatewayMicros()));
+            case "consumer" -> text(AccessLogEntry::consumer);
+            case "trace_id" -> text(AccessLogEntry::traceId);
+            default -> throw new IllegalArgumentException("unknown access log variable $" + name);
+        };
+    }
+
+    private static Piece text(Function<AccessLogEntry, String> value) {
+        return (sb, e) -> {
+            String v = value.apply(e);
+            escape(sb, v == null ? "-" : v, false);
+        };
     }
 
     private static String seconds(long micros) {

@@ -27,7 +27,7 @@ public final class AccessLogWriter implements AccessLog, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AccessLogWriter.class);
     private static final int QUEUE_CAPACITY = 65_536;
     private static final AccessLogEntry POISON = new AccessLogEntry(0, "", "", "", "", 0, 0, null, null, "", null,
-            null, null, 0, 0, 0);
+            null, null, 0, 0, 0, 0, 0, 0, null, null);
 
     private final BlockingQueue<AccessLogEntry> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final AtomicLong dropped = new AtomicLong();
@@ -49,8 +49,11 @@ public final class AccessLogWriter implements AccessLog, AutoCloseable {
      *
      * @param json one JSON object per line instead of nginx's combined format
      */
-    public static AccessLogWriter open(String target, boolean json) throws IOException {
-        Function<AccessLogEntry, String> format = json ? AccessLogFormatter::json : AccessLogFormatter::combined;
+    /**
+     * @param format a line formatter: {@link AccessLogFormatter#combined}, {@link AccessLogFormatter#json} or a
+     *     compiled {@link AccessLogFormatter#template}
+     */
+    public static AccessLogWriter open(String target, Function<AccessLogEntry, String> format) throws IOException {
         if ("stdout".equals(target)) {
             return new AccessLogWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), format, "stdout");
         }

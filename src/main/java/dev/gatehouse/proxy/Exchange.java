@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.config.model.HashKeySpec;
+import dev.gatehouse.observe.Tracing;
 import dev.gatehouse.plugin.api.AttrKey;
 import dev.gatehouse.plugin.api.PluginExchange;
 import dev.gatehouse.plugin.runtime.PluginChain;
@@ -63,6 +64,12 @@ final class Exchange implements RoutableRequest, PluginExchange {
     int upstreamAttempts;
     long upstreamStartNanos;
     long upstreamHeadNanos;
+    /** The status of the upstream response relayed to the client, or 0 when none was. */
+    int upstreamStatus;
+    /** The W3C trace id of this request, when tracing is on or the client sent one; else null. */
+    @Nullable String traceId;
+    /** The gateway's span of this request, when tracing is on. */
+    Tracing.@Nullable RequestSpan span;
     /** Request body chunks that arrived while plugins were deciding (asynchronously); owned here. */
     @Nullable ArrayDeque<HttpContent> heldBody;
     /** Plugins are still deciding: the request is not sent upstream yet. */

@@ -2,6 +2,7 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.observe.AccessLog;
 import dev.gatehouse.observe.Metrics;
+import dev.gatehouse.observe.Tracing;
 import dev.gatehouse.runtime.SnapshotHolder;
 import dev.gatehouse.upstream.ConnectionPools;
 
@@ -12,13 +13,20 @@ public final class ProxyContext {
     private final ConnectionPools pools;
     private final AccessLog accessLog;
     private final Metrics metrics;
+    private final Tracing tracing;
     private volatile boolean draining;
 
-    public ProxyContext(SnapshotHolder snapshots, ConnectionPools pools, AccessLog accessLog, Metrics metrics) {
+    public ProxyContext(SnapshotHolder snapshots, ConnectionPools pools, AccessLog accessLog, Metrics metrics,
+            Tracing tracing) {
         this.snapshots = snapshots;
         this.pools = pools;
         this.accessLog = accessLog;
         this.metrics = metrics;
+        this.tracing = tracing;
+    }
+
+    public Tracing tracing() {
+        return tracing;
     }
 
     public Metrics metrics() {

@@ -6,6 +6,8 @@ import dev.gatehouse.runtime.RouteEntry;
 import dev.gatehouse.runtime.Snapshot;
 import dev.gatehouse.observe.AccessLog;
 import dev.gatehouse.observe.Metrics;
+import dev.gatehouse.observe.Tracing;
+import dev.gatehouse.plugin.api.Consumer;
 import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.runtime.PluginChain;
 import dev.gatehouse.observe.AccessLogEntry;
@@ -50,6 +52,8 @@ import org.slf4j.LoggerFactory;
  * pipelined behind the current one wait in order. Confined to the connection's event loop.
  */
 public final class ProxyHandler extends ChannelInboundHandlerAdapter {
+
+    private static final io.netty.util.AsciiString TRACEPARENT = io.netty.util.AsciiString.cached("traceparent");
 
     public static final String NAME = "proxy";
     /** Names the circuit breaker that refused a request (Envoy says x-envoy-overloaded). */
@@ -142,6 +146,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ex.realIp = realClientIp(ex, snapshot);
+        trace(ex, h);
         if (request.method() == HttpMethod.CONNECT) {
             rejectAndClose(ex, HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
                     "CONNECT is not supported");
@@ -645,11 +650,30 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return context.metrics();
     }
 
+    /** Starts the request's span and hands the upstream a traceparent naming it; or just reads the client's id. */
+    private void trace(Exchange ex, HttpHeaders h) {
+        String incoming = h.get(TRACEPARENT);
+        Tracing.RequestSpan span = context.tracing().start(incoming, ex.method, ex.path, ex.realIp, ex.requestId,
+                ex.startMillis * 1_000_000L);
+        if (span == null) {
+            ex.traceId = Tracing.traceId(incoming);
+            return;
+        }
+        ex.span = span;
+        ex.traceId = span.traceId();
+        h.set(TRACEPARENT, span.traceparent());
+    }
+
     private void log(Exchange ex) {
         releaseHeld(ex);
         ex.plugins().runComplete(ex, ex.loggedStatus());
         RouteEntry route = ex.route;
         long now = System.nanoTime();
+        if (ex.span != null) {
+            ex.span.end(ex.method + " " + (route == null ? "-" : route.name()), route == null ? null : route.name(),
+                    ex.endpoint == null ? null : ex.endpoint.authority(), ex.loggedStatus(),
+                    ex.startMillis * 1_000_000L + (now - ex.startNanos));
+        }
         context.metrics().requestEnded(route == null ? "-" : route.name(), route == null ? "-"
                 : route.service().name(), ex.method, ex.loggedStatus(), now - ex.startNanos,
                 ex.upstreamHeadNanos == 0 ? -1 : ex.upstreamHeadNanos - ex.upstreamStartNanos, ex.requestBodyBytes,
@@ -657,11 +681,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (context.accessLog() == AccessLog.OFF) {
             return;
         }
+        Consumer consumer = ex.attribute(Consumer.ATTRIBUTE);
         context.accessLog().log(new AccessLogEntry(ex.startMillis, ex.realIp, ex.method, ex.originalUri,
                 ex.protocol, ex.loggedStatus(), ex.bytesSent, ex.referer, ex.userAgent, ex.requestId,
                 route == null ? null : route.name(), route == null ? null : route.service().name(),
                 ex.endpoint == null ? null : ex.endpoint.authority(), ex.upstreamAttempts,
                 (now - ex.startNanos) / 1000,
-                ex.upstreamHeadNanos == 0 ? -1 : (ex.upstreamHeadNanos - ex.upstreamStartNanos) / 1000));
+                ex.upstreamHeadNanos == 0 ? -1 : (ex.upstreamHeadNanos - ex.upstreamStartNanos) / 1000,
+                ex.upstreamStatus, ex.upstreamStartNanos == 0 ? -1 : (ex.upstreamStartNanos - ex.startNanos) / 1000,
+                ex.requestBodyBytes, consumer == null ? null : consumer.username(), ex.traceId));
     }
 }

@@ -297,6 +297,7 @@ final class UpstreamRelay implements UpstreamListener {
             headReceived = true;
             retry.release();
             ex.upstreamHeadNanos = System.nanoTime();
+            ex.upstreamStatus = code;
             upstreamKeepAlive = HttpUtil.isKeepAlive(response);
             pinClient(ex, response);
             downstream.writeResponseHead(response);

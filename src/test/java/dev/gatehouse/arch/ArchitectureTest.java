@@ -59,7 +59,8 @@ class ArchitectureTest {
 
     @Test
     void observeDependsOnNothingOfOurs() {
-        onlyDependsOn("observe", NULLNESS, "org.slf4j..", "io.micrometer..", "io.netty.buffer..");
+        onlyDependsOn("observe", NULLNESS, "org.slf4j..", "io.micrometer..", "io.netty.buffer..",
+                "io.opentelemetry..");
     }
 
     @Test

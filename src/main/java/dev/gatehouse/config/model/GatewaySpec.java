@@ -17,6 +17,7 @@ import java.util.List;
  * @param admin the Admin API listener, or null when there is none
  * @param status the read-only status listener, or null when there is none
  * @param watchConfig reload the file when it changes (read at start-up)
+ * @param tracing the tracing set-up, or null for none (read at start-up)
  */
 public record GatewaySpec(
         List<ListenerSpec> listeners,
@@ -33,7 +34,8 @@ public record GatewaySpec(
         @org.jspecify.annotations.Nullable RedisSpec redis,
         @org.jspecify.annotations.Nullable AdminSpec admin,
         @org.jspecify.annotations.Nullable StatusSpec status,
-        boolean watchConfig) {
+        boolean watchConfig,
+        @org.jspecify.annotations.Nullable TracingSpec tracing) {
 
     public GatewaySpec {
         listeners = List.copyOf(listeners);

@@ -72,6 +72,7 @@ public final class SpecBinder {
         AdminSpec admin = top.object("admin", null, this::admin);
         StatusSpec status = top.object("status", null, this::status);
         boolean watchConfig = top.bool("watch_config", true);
+        TracingSpec tracing = top.object("tracing", null, this::tracing);
         top.finish();
         unique(top, "consumers", names(consumers, ConsumerSpec::username));
 
@@ -83,7 +84,7 @@ public final class SpecBinder {
         checkReferences(top, upstreams, services, routes);
         return new GatewaySpec(present(listeners), present(upstreams), present(services), present(routes), accessLog,
                 trusted, drain, workers, dns, plugins, present(consumers), redis, admin, status,
-                watchConfig);
+                watchConfig, tracing);
     }
 
     private static <T> List<@Nullable String> names(List<@Nullable T> items, java.util.function.Function<T, String> name) {
@@ -100,7 +101,7 @@ public final class SpecBinder {
 
     private static GatewaySpec emptySpec() {
         return new GatewaySpec(List.of(), List.of(), List.of(), List.of(), AccessLogSpec.DEFAULTS, List.of(),
-                Duration.ofSeconds(30), 0, DnsSpec.DEFAULTS, List.of(), List.of(), null, null, null, true);
+                Duration.ofSeconds(30), 0, DnsSpec.DEFAULTS, List.of(), List.of(), null, null, null, true, null);
     }
 
     private @Nullable ListenerSpec listener(ConfigNode node, String path) {
@@ -411,6 +412,33 @@ public final class SpecBinder {
                 token == null || token.isEmpty() ? null : token);
     }
 
+    private @Nullable TracingSpec tracing(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        String endpoint = o.string("otlp_endpoint", null);
+        String ratio = o.string("sampling_ratio", "1.0");
+        String serviceName = o.string("service_name", "gatehouse");
+        o.finish();
+        double r;
+        try {
+            r = Double.parseDouble(ratio);
+        } catch (NumberFormatException e) {
+            r = -1;
+        }
+        if (r < 0 || r > 1) {
+            o.error("sampling_ratio", "'" + ratio + "' (expected: a number from 0 to 1)");
+            return null;
+        }
+        if (endpoint != null && !(endpoint.startsWith("http://") || endpoint.startsWith("https://"))) {
+            o.error("otlp_endpoint", "'" + endpoint + "' is not an http(s) URL (expected: such as "
+                    + "http://127.0.0.1:4318/v1/traces)");
+            return null;
+        }
+        return new TracingSpec(endpoint, r, serviceName);
+    }
+
     private @Nullable StatusSpec status(ConfigNode node, String path) {
         Obj o = obj(node, path);
         if (o == null) {
@@ -678,6 +706,9 @@ public final class SpecBinder {
         return null;
     }
 
+    /** {@code $name} or {@code ${name}} in an access-log template. */
+    private static final Pattern LOG_VARIABLE = Pattern.compile("\\$(?:\\{([a-z0-9_]+)\\}|([a-z0-9_]+))");
+
     private @Nullable AccessLogSpec accessLog(ConfigNode node, String path) {
         Obj o = obj(node, path);
         if (o == null) {
@@ -686,11 +717,25 @@ public final class SpecBinder {
         String target = o.string("target", AccessLogSpec.DEFAULTS.target());
         String format = o.string("format", "combined");
         o.finish();
+        String template = null;
         AccessLogSpec.Format f = switch (format == null ? "" : format) {
             case "combined" -> AccessLogSpec.Format.COMBINED;
             case "json" -> AccessLogSpec.Format.JSON;
             default -> {
-                o.error("format", "'" + format + "' is not a log format (expected: combined | json)");
+                if (format != null && format.contains("$")) {
+                    template = format;
+                    java.util.regex.Matcher m = LOG_VARIABLE.matcher(format);
+                    while (m.find()) {
+                        String name = m.group(1) != null ? m.group(1) : m.group(2);
+                        if (!AccessLogSpec.VARIABLES.contains(name)) {
+                            o.error("format", "unknown variable $" + name + " (expected one of: $"
+                                    + String.join(", $", AccessLogSpec.VARIABLES) + ")");
+                        }
+                    }
+                    yield AccessLogSpec.Format.TEMPLATE;
+                }
+                o.error("format", "'" + format + "' is not a log format (expected: combined | json | a template "
+                        + "such as '$remote_addr $status $request_time')");
                 yield AccessLogSpec.Format.COMBINED;
             }
         };
@@ -698,7 +743,7 @@ public final class SpecBinder {
             o.error("target", "is empty (expected: stdout | off | a file path)");
             target = "stdout";
         }
-        return new AccessLogSpec(target, f);
+        return new AccessLogSpec(target, f, template);
     }
 
     private @Nullable Cidr cidr(ConfigNode node, String path) {
