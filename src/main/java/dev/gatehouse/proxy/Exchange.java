@@ -3,6 +3,7 @@ package dev.gatehouse.proxy;
 import dev.gatehouse.config.model.HashKeySpec;
 import dev.gatehouse.observe.Tracing;
 import dev.gatehouse.plugin.api.AttrKey;
+import dev.gatehouse.plugin.api.ExchangeSummary;
 import dev.gatehouse.plugin.api.PluginExchange;
 import dev.gatehouse.plugin.runtime.PluginChain;
 import io.netty.handler.codec.http.HttpContent;
@@ -183,6 +184,15 @@ final class Exchange implements RoutableRequest, PluginExchange {
         if (maxBytes > 0 && (maxBodySize <= 0 || maxBytes < maxBodySize)) {
             maxBodySize = maxBytes;
         }
+    }
+
+    @Override
+    public ExchangeSummary summary() {
+        return new ExchangeSummary(startMillis, originalUri, protocol, requestBodyBytes, bytesSent,
+                endpoint == null ? null : endpoint.authority(), upstreamStatus, upstreamAttempts,
+                (System.nanoTime() - startNanos) / 1000,
+                upstreamHeadNanos == 0 ? -1 : (upstreamHeadNanos - upstreamStartNanos) / 1000,
+                upstreamStartNanos == 0 ? -1 : (upstreamStartNanos - startNanos) / 1000, traceId);
     }
 
     @Override

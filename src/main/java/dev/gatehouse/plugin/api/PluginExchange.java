@@ -59,6 +59,9 @@ public interface PluginExchange {
      */
     java.util.concurrent.ScheduledExecutorService executor();
 
+    /** Timings, sizes and the upstream of this request so far; complete in {@link Plugin#onComplete}. */
+    ExchangeSummary summary();
+
     <T> @Nullable T attribute(AttrKey<T> key);
 
     <T> void attribute(AttrKey<T> key, T value);

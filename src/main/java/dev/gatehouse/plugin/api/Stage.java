@@ -17,5 +17,7 @@ public enum Stage {
     /** Request and response transformation, request termination. */
     TRANSFORM,
     /** Response caching: a hit answers. */
-    CACHE
+    CACHE,
+    /** Plugins that only observe the finished exchange ({@code onComplete}): http-log, file-log. */
+    LOG
 }
