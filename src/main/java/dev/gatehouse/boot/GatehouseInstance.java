@@ -34,6 +34,9 @@ import dev.gatehouse.upstream.Endpoint;
 import dev.gatehouse.upstream.EndpointRegistry;
 import dev.gatehouse.upstream.TargetResolver;
 import dev.gatehouse.upstream.UpstreamGroup;
+import dev.gatehouse.tls.CertificateStore;
+import dev.gatehouse.tls.TlsException;
+import java.util.Map;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -129,7 +132,8 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
                 Files.getLastModifiedTime(configFile)) >= 0) {
             LOG.info("using the Admin API state {} (not older than {})", state, configFile);
             document = readState(state);
-            spec = SpecBinder.bind(state.toString(), ConfigDocuments.fromJson(document));
+            spec = SpecBinder.bind(state.toString(), ConfigDocuments.fromJson(document),
+                    configFile.toAbsolutePath().getParent());
         } else {
             if (Files.exists(state)) {
                 LOG.warn("{} is newer than the Admin API state {}: the file wins", configFile, state);
@@ -312,7 +316,8 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
         synchronized (reloadLock) {
             GatewaySpec spec;
             try {
-                spec = SpecBinder.bind(source, ConfigDocuments.fromJson(next));
+                spec = SpecBinder.bind(source, ConfigDocuments.fromJson(next),
+                        configFile.toAbsolutePath().getParent());
             } catch (ConfigException e) {
                 metrics.configRejected();
                 throw e;
@@ -336,6 +341,13 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
             metrics.configRejected();
             throw e;
         }
+        Map<String, CertificateStore.Prepared> certificates;
+        try {
+            certificates = server.prepareTls(spec.listeners());
+        } catch (TlsException e) {
+            metrics.configRejected();
+            throw new ConfigException(List.of(new ConfigError(source, 0, "listeners", e.getMessage())));
+        }
         if (!source.equals(configFile.toString())) {
             try {
                 writeState(stateFile(configFile), nextDocument);
@@ -351,6 +363,7 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
                     + "connections now");
         }
         holder.swap(next);
+        server.installTls(certificates);
         document = nextDocument;
         registry.retain(next.endpointStates());
         pluginStates.retain(next.pluginStates());

@@ -4,6 +4,7 @@ import dev.gatehouse.config.model.HashKeySpec;
 import dev.gatehouse.observe.Tracing;
 import dev.gatehouse.plugin.api.AttrKey;
 import dev.gatehouse.plugin.api.ExchangeSummary;
+import dev.gatehouse.plugin.api.TlsInfo;
 import dev.gatehouse.plugin.api.PluginExchange;
 import dev.gatehouse.plugin.runtime.PluginChain;
 import io.netty.handler.codec.http.HttpContent;
@@ -69,6 +70,8 @@ final class Exchange implements RoutableRequest, PluginExchange {
     int upstreamStatus;
     /** The W3C trace id of this request, when tracing is on or the client sent one; else null. */
     @Nullable String traceId;
+    /** The connection's TLS facts, or null on a plain connection. */
+    @Nullable TlsInfo tls;
     /** The gateway's span of this request, when tracing is on. */
     Tracing.@Nullable RequestSpan span;
     /** Request body chunks that arrived while plugins were deciding (asynchronously); owned here. */
@@ -184,6 +187,11 @@ final class Exchange implements RoutableRequest, PluginExchange {
         if (maxBytes > 0 && (maxBodySize <= 0 || maxBytes < maxBodySize)) {
             maxBodySize = maxBytes;
         }
+    }
+
+    @Override
+    public @Nullable TlsInfo tls() {
+        return tls;
     }
 
     @Override

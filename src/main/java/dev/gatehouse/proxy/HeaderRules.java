@@ -21,6 +21,7 @@ final class HeaderRules {
     static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
     static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     static final AsciiString HTTP = AsciiString.cached("http");
+    static final AsciiString HTTPS = AsciiString.cached("https");
 
     private HeaderRules() {
     }
@@ -55,7 +56,8 @@ final class HeaderRules {
      * @param preservedHost the client's {@code Host} to keep, or null when the relay sets the target's
      */
     static void toUpstream(HttpHeaders h, boolean chunked, String clientIp, boolean trusted,
-            @org.jspecify.annotations.Nullable String preservedHost, int listenerPort, String requestId) {
+            @org.jspecify.annotations.Nullable String preservedHost, int listenerPort, String requestId,
+            boolean secure) {
         String originalHost = h.get(HttpHeaderNames.HOST);
         removeHopByHop(h);
         h.remove(HttpHeaderNames.EXPECT);
@@ -68,7 +70,7 @@ final class HeaderRules {
         String xff = trusted ? h.get(X_FORWARDED_FOR) : null;
         h.set(X_FORWARDED_FOR, xff == null || xff.isEmpty() ? clientIp : xff + ", " + clientIp);
         if (!trusted || !h.contains(X_FORWARDED_PROTO)) {
-            h.set(X_FORWARDED_PROTO, HTTP);
+            h.set(X_FORWARDED_PROTO, secure ? HTTPS : HTTP);
         }
         if (!trusted || !h.contains(X_FORWARDED_HOST)) {
             if (originalHost != null) {

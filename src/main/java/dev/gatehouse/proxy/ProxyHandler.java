@@ -9,6 +9,14 @@ import dev.gatehouse.observe.Metrics;
 import dev.gatehouse.observe.Tracing;
 import dev.gatehouse.plugin.api.Consumer;
 import dev.gatehouse.plugin.api.Outcome;
+import dev.gatehouse.plugin.api.TlsInfo;
+import dev.gatehouse.config.model.ListenerSpec;
+import io.netty.handler.ssl.SniCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import dev.gatehouse.plugin.runtime.PluginChain;
 import dev.gatehouse.observe.AccessLogEntry;
 import io.netty.buffer.Unpooled;
@@ -54,6 +62,10 @@ import org.slf4j.LoggerFactory;
 public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private static final io.netty.util.AsciiString TRACEPARENT = io.netty.util.AsciiString.cached("traceparent");
+    private static final io.netty.util.AsciiString CLIENT_CERT =
+            io.netty.util.AsciiString.cached("x-forwarded-client-cert");
+    private static final io.netty.util.AsciiString STRICT_TRANSPORT_SECURITY =
+            io.netty.util.AsciiString.cached("strict-transport-security");
 
     public static final String NAME = "proxy";
     /** Names the circuit breaker that refused a request (Envoy says x-envoy-overloaded). */
@@ -64,6 +76,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final ClientTimer timer;
     private final ListenerLimits limits;
     private final int listenerPort;
+    /** The listener as configured when the connection was accepted. */
+    private final ListenerSpec listener;
+    private final @Nullable String hsts;
+    /** The connection's TLS facts, known once the handshake completed; null on a plain connection. */
+    private @Nullable TlsInfo tls;
+    private @Nullable String sni;
     private @Nullable ChannelHandlerContext ctx;
     private @Nullable UpstreamRelay relay;
     private String clientIp = "-";
@@ -76,7 +94,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean closeAfterResponse;
     private boolean closed;
 
-    public ProxyHandler(ProxyContext context, ClientTimer timer, ListenerLimits limits, int listenerPort) {
+    public ProxyHandler(ProxyContext context, ClientTimer timer, ListenerLimits limits, int listenerPort,
+            ListenerSpec listener) {
+        this.listener = listener;
+        this.hsts = listener.tls() == null || listener.tls().hsts() == null ? null
+                : "max-age=" + listener.tls().hsts().toSeconds();
         this.context = context;
         this.timer = timer;
         this.limits = limits;
@@ -147,6 +169,19 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         ex.realIp = realClientIp(ex, snapshot);
         trace(ex, h);
+        if (listener.httpRedirectPort() > 0) {
+            redirectToHttps(ex);
+            return;
+        }
+        if (listener.tls() != null) {
+            ex.tls = tls;
+            // only the gateway says which client certificate it verified
+            h.remove(CLIENT_CERT);
+            if (tls != null && tls.clientFingerprint() != null && listener.tls().forwardClientCert()) {
+                h.set(CLIENT_CERT, "Hash=" + tls.clientFingerprint() + ";Subject=\""
+                        + tls.clientSubject().replace("\"", "\\\"") + "\"");
+            }
+        }
         if (request.method() == HttpMethod.CONNECT) {
             rejectAndClose(ex, HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
                     "CONNECT is not supported");
@@ -450,8 +485,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (!HeaderRules.toClient(response, keepAlive, ex.http10, bodyless)) {
             closeAfterResponse = true;
         }
+        addHsts(response);
         ex.plugins().runResponseHeaders(ex, response);
         ctx.write(response, ctx.voidPromise());
+    }
+
+    private void addHsts(HttpResponse response) {
+        if (hsts != null && !response.headers().contains(STRICT_TRANSPORT_SECURITY)) {
+            response.headers().set(STRICT_TRANSPORT_SECURITY, hsts);
+        }
     }
 
     void writeResponseBody(HttpContent content) {
@@ -535,6 +577,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (ex.head) {
             response.content().clear();
         }
+        addHsts(response);
         ex.plugins().runResponseHeaders(ex, response);
         ctx.write(response, ctx.voidPromise());
         exchangeComplete(ex);
@@ -581,7 +624,16 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ClientTimeout timeout) {
+        if (evt instanceof SniCompletionEvent sniEvent) {
+            sni = sniEvent.hostname();
+            ctx.fireUserEventTriggered(evt);
+        } else if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+            if (handshake.isSuccess() && ssl != null) {
+                readTls(ssl);
+            }
+            ctx.fireUserEventTriggered(evt);
+        } else if (evt instanceof ClientTimeout timeout) {
             onClientTimeout(timeout);
         } else if (evt == DrainEvent.INSTANCE) {
             if (exchange == null) {
@@ -648,6 +700,37 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     Metrics metrics() {
         return context.metrics();
+    }
+
+    /** A plain listener with {@code http_redirect}: 301 (308 for other methods than GET and HEAD) to https. */
+    private void redirectToHttps(Exchange ex) {
+        int port = listener.httpRedirectPort();
+        String host = ex.host.isEmpty() ? "localhost" : ex.host.indexOf(':') >= 0 ? "[" + ex.host + "]" : ex.host;
+        String location = "https://" + host + (port == 443 ? "" : ":" + port) + ex.originalUri;
+        boolean safe = ex.method.equals("GET") || ex.method.equals("HEAD");
+        reject(ex, safe ? HttpResponseStatus.MOVED_PERMANENTLY : HttpResponseStatus.PERMANENT_REDIRECT,
+                new Outcome.Respond(safe ? 301 : 308, "https_required", "use " + location,
+                        java.util.Map.of("Location", location), null, null), "https_required", "use " + location);
+    }
+
+    /** The connection's TLS facts, read once after the handshake. */
+    private void readTls(SslHandler ssl) {
+        SSLSession session = ssl.engine().getSession();
+        String subject = null;
+        String fingerprint = null;
+        try {
+            java.security.cert.Certificate[] chain = session.getPeerCertificates();
+            if (chain.length > 0 && chain[0] instanceof X509Certificate cert) {
+                subject = cert.getSubjectX500Principal().getName();
+                fingerprint = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(cert.getEncoded()));
+            }
+        } catch (SSLPeerUnverifiedException noClientCertificate) {
+            // mTLS off or optional and not presented
+        } catch (java.security.GeneralSecurityException e) {
+            LOG.debug("client certificate of {}: {}", ctx.channel(), e.toString());
+        }
+        tls = new TlsInfo(session.getProtocol(), session.getCipherSuite(), sni, subject, fingerprint);
     }
 
     /** Starts the request's span and hands the upstream a traceparent naming it; or just reads the client's id. */

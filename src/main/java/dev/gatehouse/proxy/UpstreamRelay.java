@@ -108,7 +108,7 @@ final class UpstreamRelay implements UpstreamListener {
             return;
         }
         HeaderRules.toUpstream(upstreamHead.headers(), chunked, ex.clientIp, trustedClient, preservedHost,
-                listenerPort, ex.requestId);
+                listenerPort, ex.requestId, ex.tls != null);
         attempt(endpoint, true);
     }
 

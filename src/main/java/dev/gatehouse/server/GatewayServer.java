@@ -1,5 +1,13 @@
 package dev.gatehouse.server;
 
+import dev.gatehouse.tls.CertificateStore;
+import dev.gatehouse.tls.ServerTls;
+import dev.gatehouse.tls.TlsException;
+import dev.gatehouse.tls.TlsProviders;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import dev.gatehouse.config.model.ListenerSpec;
 import dev.gatehouse.proxy.DrainEvent;
 import dev.gatehouse.proxy.ProxyContext;
@@ -35,6 +43,12 @@ public final class GatewayServer {
     private final EventLoopGroup group;
     private final ChannelGroup connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
+    private final Map<String, CertificateStore> certificates = new LinkedHashMap<>();
+    private final ScheduledExecutorService certificateWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "gatehouse-certificate-watch");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** @param group the event loops shared by listeners, client and upstream connections */
     public GatewayServer(ProxyContext context, Transport transport, EventLoopGroup group) {
@@ -51,6 +65,21 @@ public final class GatewayServer {
 
     /** Binds every listener of the snapshot; fails (and unbinds what was bound) when one cannot bind. */
     public void start(Snapshot snapshot) throws InterruptedException {
+        for (ListenerSpec spec : snapshot.listeners()) {
+            if (spec.tls() != null) {
+                try {
+                    certificates.put(spec.name(), new CertificateStore(spec.name(), spec.tls(), ServerTls.HTTP1_ONLY));
+                } catch (TlsException e) {
+                    stopListening();
+                    throw new IllegalStateException("listener '" + spec.name() + "': " + e.getMessage(), e);
+                }
+            }
+        }
+        if (!certificates.isEmpty()) {
+            LOG.info("TLS provider: {}", TlsProviders.describe());
+            certificateWatch.scheduleWithFixedDelay(() -> certificates.values()
+                    .forEach(CertificateStore::reloadIfChanged), 2, 2, TimeUnit.SECONDS);
+        }
         for (ListenerSpec spec : snapshot.listeners()) {
             ServerBootstrap b = new ServerBootstrap()
                     .group(group)
@@ -72,7 +101,10 @@ public final class GatewayServer {
                         + ": " + e.getMessage(), e);
             }
             listeners.put(spec.name(), channel);
-            LOG.info("listener '{}' on {} (http/1.1)", spec.name(), channel.localAddress());
+            CertificateStore store = certificates.get(spec.name());
+            LOG.info("listener '{}' on {} ({})", spec.name(), channel.localAddress(), store == null
+                    ? "http/1.1" + (spec.httpRedirectPort() > 0 ? ", redirecting to https" : "")
+                    : "https/1.1 for " + String.join(", ", store.current().names()));
         }
     }
 
@@ -86,8 +118,33 @@ public final class GatewayServer {
         @Override
         protected void initChannel(Channel ch) {
             int port = ((InetSocketAddress) ch.localAddress()).getPort();
-            ch.pipeline().replace(this, null, new HttpServerInitializer(context, spec, port, connections));
+            ch.pipeline().replace(this, null, new HttpServerInitializer(context, spec, port, connections,
+                    certificates.get(spec.name())));
         }
+    }
+
+    /**
+     * Builds the certificates a configuration change names, without installing them.
+     *
+     * @return per TLS listener (known since start-up), what {@link #installTls} installs
+     * @throws TlsException naming the file that does not load; the running certificates stay
+     */
+    public Map<String, CertificateStore.Prepared> prepareTls(List<ListenerSpec> next) throws TlsException {
+        Map<String, CertificateStore.Prepared> built = new LinkedHashMap<>();
+        for (ListenerSpec spec : next) {
+            CertificateStore store = certificates.get(spec.name());
+            if (store != null && spec.tls() != null) {
+                built.put(spec.name(), store.prepare(spec.tls()));
+            } else if (store == null && spec.tls() != null) {
+                LOG.warn("listener '{}': tls takes effect after a restart", spec.name());
+            }
+        }
+        return built;
+    }
+
+    /** Installs what {@link #prepareTls} built: new connections get the new certificates. */
+    public void installTls(Map<String, CertificateStore.Prepared> prepared) {
+        prepared.forEach((name, p) -> certificates.get(name).install(p));
     }
 
     /** The port a listener is bound to (useful when it was configured as 0). */
@@ -118,6 +175,7 @@ public final class GatewayServer {
      * @return true when every connection finished within the drain timeout
      */
     public boolean stop(Duration drainTimeout) {
+        certificateWatch.shutdownNow();
         stopListening();
         context.startDraining();
         for (Channel ch : connections) {

@@ -64,6 +64,12 @@ class ArchitectureTest {
     }
 
     @Test
+    void tlsBuildsContextsFromTheModel() {
+        onlyDependsOn("tls", NULLNESS, NETTY, "org.slf4j..", "org.bouncycastle..", "dev.gatehouse.config.model..",
+                "javax.naming..", "javax.net.ssl..", "javax.security..");
+    }
+
+    @Test
     void adminReadsSnapshotsAndWritesThroughTheControl() {
         // reads the snapshot (its upstream groups' health), never the proxy
         onlyDependsOn("admin", NULLNESS, NETTY, "org.slf4j..", "com.fasterxml.jackson..",
@@ -83,13 +89,14 @@ class ArchitectureTest {
     void proxyNeverReachesIntoServerOrBoot() {
         onlyDependsOn("proxy", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.routing..", "dev.gatehouse.upstream..",
                 "dev.gatehouse.observe..", "dev.gatehouse.runtime..", "dev.gatehouse.config.model..",
-                "dev.gatehouse.plugin.api..", "dev.gatehouse.plugin.runtime..", "dev.gatehouse.net..");
+                "dev.gatehouse.plugin.api..", "dev.gatehouse.plugin.runtime..", "dev.gatehouse.net..",
+                "javax.net.ssl..", "javax.security..");
     }
 
     @Test
     void serverPlugsTheProxyIntoListeners() {
         onlyDependsOn("server", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.proxy..", "dev.gatehouse.runtime..",
-                "dev.gatehouse.observe..", "dev.gatehouse.config.model..");
+                "dev.gatehouse.observe..", "dev.gatehouse.config.model..", "dev.gatehouse.tls..");
     }
 
     @Test

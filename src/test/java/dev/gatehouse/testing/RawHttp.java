@@ -30,10 +30,36 @@ public final class RawHttp implements AutoCloseable {
     private final OutputStream out;
 
     public RawHttp(int port) throws IOException {
-        this.socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port));
+    }
+
+    private RawHttp(Socket socket) throws IOException {
+        this.socket = socket;
         this.socket.setSoTimeout(10_000);
         this.in = new java.io.BufferedInputStream(socket.getInputStream());
         this.out = socket.getOutputStream();
+    }
+
+    /**
+     * A TLS connection to 127.0.0.1:{@code port}, asking for {@code sni} (null: no SNI), handshaken before this
+     * returns (a refused handshake throws).
+     */
+    public static RawHttp tls(int port, javax.net.ssl.SSLContext context, String sni) throws IOException {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket("127.0.0.1",
+                port);
+        javax.net.ssl.SSLParameters params = s.getSSLParameters();
+        params.setServerNames(sni == null ? java.util.List.of() : java.util.List.of(new javax.net.ssl.SNIHostName(
+                sni)));
+        s.setSSLParameters(params);
+        s.setSoTimeout(10_000);
+        s.startHandshake();
+        return new RawHttp(s);
+    }
+
+    /** The certificate the server presented (TLS connections only). */
+    public java.security.cert.X509Certificate peerCertificate() throws IOException {
+        return (java.security.cert.X509Certificate) ((javax.net.ssl.SSLSocket) socket).getSession()
+                .getPeerCertificates()[0];
     }
 
     public RawHttp timeout(int millis) throws IOException {

@@ -4,6 +4,7 @@ import dev.gatehouse.net.Cidr;
 import dev.gatehouse.config.model.ConfigNode.ListNode;
 import dev.gatehouse.config.model.ConfigNode.MapNode;
 import dev.gatehouse.config.model.ConfigNode.ScalarNode;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,10 +31,13 @@ public final class SpecBinder {
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     private final String source;
+    /** Where relative file names (certificates) are resolved: the configuration file's directory. */
+    private final Path baseDir;
     private final List<ConfigError> errors = new ArrayList<>();
 
-    private SpecBinder(String source) {
+    private SpecBinder(String source, Path baseDir) {
         this.source = source;
+        this.baseDir = baseDir;
     }
 
     /**
@@ -43,7 +47,17 @@ public final class SpecBinder {
      * @throws ConfigException with every error found
      */
     public static GatewaySpec bind(String source, ConfigNode root) throws ConfigException {
-        SpecBinder binder = new SpecBinder(source);
+        Path asFile = Path.of(source).toAbsolutePath();
+        return bind(source, root, asFile.getParent() != null && java.nio.file.Files.isRegularFile(asFile)
+                ? asFile.getParent() : Path.of("").toAbsolutePath());
+    }
+
+    /**
+     * Binds with relative file names resolved in {@code baseDir} (the Admin API passes the configuration file's
+     * directory, so a document means the same whichever door it came through).
+     */
+    public static GatewaySpec bind(String source, ConfigNode root, Path baseDir) throws ConfigException {
+        SpecBinder binder = new SpecBinder(source, baseDir);
         GatewaySpec spec = binder.gateway(root);
         if (!binder.errors.isEmpty()) {
             throw new ConfigException(binder.errors);
@@ -113,8 +127,33 @@ public final class SpecBinder {
         // port 0: any free port (tests)
         HostPort address = o.address("address", true, true);
         ListenerLimits limits = o.object("limits", ListenerLimits.DEFAULTS, this::limits);
+        TlsSpec tls = o.object("tls", null, this::tls);
+        ConfigNode redirect = o.get("http_redirect");
+        boolean h2c = o.bool("h2c", true);
         o.finish();
-        return name == null || address == null ? null : new ListenerSpec(name, address, limits);
+        int redirectPort = 0;
+        if (redirect instanceof ConfigNode.ScalarNode scalar && scalar.text() != null) {
+            String text = scalar.text();
+            if (text.equals("true")) {
+                redirectPort = 443;
+            } else if (!text.equals("false")) {
+                try {
+                    redirectPort = Integer.parseInt(text);
+                } catch (NumberFormatException e) {
+                    redirectPort = -1;
+                }
+                if (redirectPort < 1 || redirectPort > 65535) {
+                    o.error("http_redirect", "'" + text + "' (expected: true, false or the https port)");
+                }
+            }
+        } else if (redirect != null) {
+            o.error("http_redirect", "is " + redirect.kind() + " (expected: true, false or the https port)");
+        }
+        if (tls != null && redirectPort > 0) {
+            o.error("http_redirect", "is for plain listeners (this one has tls)");
+        }
+        return name == null || address == null ? null : new ListenerSpec(name, address, limits, tls,
+                Math.max(0, redirectPort), h2c);
     }
 
     private @Nullable ListenerLimits limits(ConfigNode node, String path) {
@@ -398,6 +437,73 @@ public final class SpecBinder {
             }
         }
         return new RedisSpec(url == null ? "" : url, clusterNodes, timeout);
+    }
+
+    private @Nullable TlsSpec tls(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        List<TlsSpec.CertificateSpec> certificates = o.list("certificates", true, this::certificate);
+        List<String> protocols = o.strings("protocols");
+        List<String> ciphers = o.strings("ciphers");
+        String clientAuth = o.string("client_auth", "none");
+        String clientCa = o.string("client_ca", null);
+        boolean forward = o.bool("forward_client_cert", false);
+        Duration hsts = o.duration("hsts", null, false);
+        boolean http2 = o.bool("http2", true);
+        o.finish();
+        for (int i = 0; i < protocols.size(); i++) {
+            if (!List.of("TLSv1.2", "TLSv1.3").contains(protocols.get(i))) {
+                o.error("protocols[" + i + "]", "'" + protocols.get(i) + "' (expected: TLSv1.2 | TLSv1.3)");
+            }
+        }
+        TlsSpec.ClientAuth auth = switch (clientAuth == null ? "" : clientAuth) {
+            case "none" -> TlsSpec.ClientAuth.NONE;
+            case "optional" -> TlsSpec.ClientAuth.OPTIONAL;
+            case "require" -> TlsSpec.ClientAuth.REQUIRE;
+            default -> {
+                o.error("client_auth", "'" + clientAuth + "' (expected: none | optional | require)");
+                yield TlsSpec.ClientAuth.NONE;
+            }
+        };
+        Path ca = clientCa == null ? null : readableFile(o, "client_ca", clientCa);
+        if (auth != TlsSpec.ClientAuth.NONE && clientCa == null) {
+            o.error("client_ca", "is required with client_auth: " + clientAuth + " (a PEM bundle of the CAs "
+                    + "client certificates must chain to)");
+        }
+        if (certificates.isEmpty()) {
+            o.error("certificates", "is empty (expected: at least one { cert: FILE, key: FILE })");
+        }
+        return new TlsSpec(present(certificates), protocols, ciphers, auth, ca, forward, hsts, http2);
+    }
+
+    private TlsSpec.@Nullable CertificateSpec certificate(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        String cert = o.string("cert", null);
+        String key = o.string("key", null);
+        List<String> names = o.strings("names");
+        o.finish();
+        if (cert == null || key == null) {
+            o.error(cert == null ? "cert" : "key", "is required (a PEM file)");
+            return null;
+        }
+        Path certFile = readableFile(o, "cert", cert);
+        Path keyFile = readableFile(o, "key", key);
+        return certFile == null || keyFile == null ? null : new TlsSpec.CertificateSpec(certFile, keyFile, names);
+    }
+
+    /** A file named in the configuration, relative to the configuration file's directory; null (and an error) if unreadable. */
+    private @Nullable Path readableFile(Obj o, String key, String name) {
+        Path file = baseDir.resolve(name).normalize();
+        if (!java.nio.file.Files.isReadable(file)) {
+            o.error(key, "cannot read '" + file + "'");
+            return null;
+        }
+        return file;
     }
 
     private @Nullable AdminSpec admin(ConfigNode node, String path) {

@@ -59,6 +59,9 @@ public interface PluginExchange {
      */
     java.util.concurrent.ScheduledExecutorService executor();
 
+    /** The connection's TLS facts (protocol, SNI, the client certificate), or null on a plain connection. */
+    @Nullable TlsInfo tls();
+
     /** Timings, sizes and the upstream of this request so far; complete in {@link Plugin#onComplete}. */
     ExchangeSummary summary();
 
