@@ -11,12 +11,6 @@ import dev.gatehouse.plugin.api.Consumer;
 import dev.gatehouse.plugin.api.Outcome;
 import dev.gatehouse.plugin.api.TlsInfo;
 import dev.gatehouse.config.model.ListenerSpec;
-import io.netty.handler.ssl.SniCompletionEvent;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 import dev.gatehouse.plugin.runtime.PluginChain;
 import dev.gatehouse.observe.AccessLogEntry;
 import io.netty.buffer.Unpooled;
@@ -79,9 +73,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /** The listener as configured when the connection was accepted. */
     private final ListenerSpec listener;
     private final @Nullable String hsts;
-    /** The connection's TLS facts, known once the handshake completed; null on a plain connection. */
-    private @Nullable TlsInfo tls;
-    private @Nullable String sni;
     private @Nullable ChannelHandlerContext ctx;
     private @Nullable UpstreamRelay relay;
     private String clientIp = "-";
@@ -93,6 +84,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean drainingPipeline;
     private boolean closeAfterResponse;
     private boolean closed;
+    private boolean activated;
+    /** This handler serves one HTTP/2 stream (a child channel), not a connection. */
+    private boolean http2Stream;
 
     public ProxyHandler(ProxyContext context, ClientTimer timer, ListenerLimits limits, int listenerPort,
             ListenerSpec listener) {
@@ -108,18 +102,31 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.http2Stream = ctx.channel().parent() != null;
         this.relay = new UpstreamRelay(this, context.pools().pool(ctx.channel().eventLoop()));
+        if (ctx.channel().isActive()) {
+            // added after the protocol was chosen (ALPN, h2c detection): the connection is already active
+            activate(ctx);
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        activate(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void activate(ChannelHandlerContext ctx) {
+        if (activated) {
+            return;
+        }
+        activated = true;
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
             clientAddress = remote;
             clientIp = remote.getAddress().getHostAddress();
         }
         timer.phase(ClientPhase.AWAIT_REQUEST);
         ctx.read();
-        ctx.fireChannelActive();
     }
 
     @Override
@@ -174,6 +181,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (listener.tls() != null) {
+            TlsInfo tls = TlsFacts.of(ctx.channel());
             ex.tls = tls;
             // only the gateway says which client certificate it verified
             h.remove(CLIENT_CERT);
@@ -370,6 +378,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         Exchange ex = exchange;
         if (ex == null || ex.requestComplete) {
             content.release();
+            if (ex == null && http2Stream && !(content instanceof LastHttpContent)) {
+                // the rest of a body answered locally: keep the stream's flow-control window moving
+                ctx.read();
+            }
             return;
         }
         boolean last = content instanceof LastHttpContent;
@@ -556,8 +568,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ex.answeredLocally = true;
         ex.responseStarted = true;
         ex.status = status.code();
-        // a body still coming cannot be skipped reliably: close, as nginx does for an unread body
-        boolean close = !ex.requestComplete || !ex.clientKeepAlive || closeAfterResponse || context.draining();
+        // a body still coming cannot be skipped reliably on HTTP/1.1: close, as nginx does for an unread body; an
+        // HTTP/2 stream carries one request, so the rest of its body is read and dropped
+        boolean close = !ex.requestComplete && !http2Stream || !ex.clientKeepAlive || closeAfterResponse
+                || context.draining();
         if (close) {
             closeAfterResponse = true;
         }
@@ -624,16 +638,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof SniCompletionEvent sniEvent) {
-            sni = sniEvent.hostname();
-            ctx.fireUserEventTriggered(evt);
-        } else if (evt instanceof SslHandshakeCompletionEvent handshake) {
-            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-            if (handshake.isSuccess() && ssl != null) {
-                readTls(ssl);
-            }
-            ctx.fireUserEventTriggered(evt);
-        } else if (evt instanceof ClientTimeout timeout) {
+        if (evt instanceof ClientTimeout timeout) {
             onClientTimeout(timeout);
         } else if (evt == DrainEvent.INSTANCE) {
             if (exchange == null) {
@@ -711,26 +716,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         reject(ex, safe ? HttpResponseStatus.MOVED_PERMANENTLY : HttpResponseStatus.PERMANENT_REDIRECT,
                 new Outcome.Respond(safe ? 301 : 308, "https_required", "use " + location,
                         java.util.Map.of("Location", location), null, null), "https_required", "use " + location);
-    }
-
-    /** The connection's TLS facts, read once after the handshake. */
-    private void readTls(SslHandler ssl) {
-        SSLSession session = ssl.engine().getSession();
-        String subject = null;
-        String fingerprint = null;
-        try {
-            java.security.cert.Certificate[] chain = session.getPeerCertificates();
-            if (chain.length > 0 && chain[0] instanceof X509Certificate cert) {
-                subject = cert.getSubjectX500Principal().getName();
-                fingerprint = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                        .digest(cert.getEncoded()));
-            }
-        } catch (SSLPeerUnverifiedException noClientCertificate) {
-            // mTLS off or optional and not presented
-        } catch (java.security.GeneralSecurityException e) {
-            LOG.debug("client certificate of {}: {}", ctx.channel(), e.toString());
-        }
-        tls = new TlsInfo(session.getProtocol(), session.getCipherSuite(), sni, subject, fingerprint);
     }
 
     /** Starts the request's span and hands the upstream a traceparent naming it; or just reads the client's id. */

@@ -68,7 +68,8 @@ public final class GatewayServer {
         for (ListenerSpec spec : snapshot.listeners()) {
             if (spec.tls() != null) {
                 try {
-                    certificates.put(spec.name(), new CertificateStore(spec.name(), spec.tls(), ServerTls.HTTP1_ONLY));
+                    certificates.put(spec.name(), new CertificateStore(spec.name(), spec.tls(),
+                            spec.tls().http2() ? ServerTls.H2_AND_HTTP1 : ServerTls.HTTP1_ONLY));
                 } catch (TlsException e) {
                     stopListening();
                     throw new IllegalStateException("listener '" + spec.name() + "': " + e.getMessage(), e);
@@ -103,8 +104,10 @@ public final class GatewayServer {
             listeners.put(spec.name(), channel);
             CertificateStore store = certificates.get(spec.name());
             LOG.info("listener '{}' on {} ({})", spec.name(), channel.localAddress(), store == null
-                    ? "http/1.1" + (spec.httpRedirectPort() > 0 ? ", redirecting to https" : "")
-                    : "https/1.1 for " + String.join(", ", store.current().names()));
+                    ? (spec.httpRedirectPort() > 0 ? "http/1.1, redirecting to https" : spec.h2c() ? "http/1.1, h2c"
+                            : "http/1.1")
+                    : (spec.tls().http2() ? "h2, http/1.1" : "http/1.1") + " over TLS for "
+                            + String.join(", ", store.current().names()));
         }
     }
 

@@ -15,6 +15,7 @@ import java.time.Duration;
  *   <tr><td>header_timeout</td><td>60s</td><td>408, then close</td></tr>
  *   <tr><td>body_timeout</td><td>60s between two reads</td><td>408, then close</td></tr>
  *   <tr><td>keepalive_timeout</td><td>75s idle between requests</td><td>close</td></tr>
+ *   <tr><td>max_concurrent_streams</td><td>128 (HTTP/2, per connection)</td><td>the client waits (SETTINGS)</td></tr>
  * </table>
  */
 public record ListenerLimits(
@@ -24,9 +25,10 @@ public record ListenerLimits(
         long clientMaxBodySize,
         Duration headerTimeout,
         Duration bodyTimeout,
-        Duration keepaliveTimeout) {
+        Duration keepaliveTimeout,
+        int maxConcurrentStreams) {
 
     public static final ListenerLimits DEFAULTS = new ListenerLimits(
             8 * 1024, 16 * 1024, 100, 1024 * 1024,
-            Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(75));
+            Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(75), 128);
 }

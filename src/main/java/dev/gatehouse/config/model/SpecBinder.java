@@ -169,8 +169,10 @@ public final class SpecBinder {
         Duration headerTimeout = o.duration("header_timeout", d.headerTimeout(), false);
         Duration bodyTimeout = o.duration("body_timeout", d.bodyTimeout(), false);
         Duration keepalive = o.duration("keepalive_timeout", d.keepaliveTimeout(), true);
+        int streams = o.integer("max_concurrent_streams", d.maxConcurrentStreams(), 1, 1_000_000);
         o.finish();
-        return new ListenerLimits((int) line, (int) header, count, body, headerTimeout, bodyTimeout, keepalive);
+        return new ListenerLimits((int) line, (int) header, count, body, headerTimeout, bodyTimeout, keepalive,
+                streams);
     }
 
     private @Nullable UpstreamSpec upstream(ConfigNode node, String path) {

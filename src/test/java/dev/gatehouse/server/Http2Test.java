@@ -1,0 +1,166 @@
+package dev.gatehouse.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.testing.Gateway;
+import dev.gatehouse.testing.TestBackend;
+import dev.gatehouse.testing.TestCertificates;
+import dev.gatehouse.testing.TestCertificates.KeyFormat;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HTTP/2 downstream with third-party clients (curl, h2load from nghttp2): h2c with prior knowledge, h2 through
+ * ALPN on TLS beside HTTP/1.1, 100 concurrent streams on one connection, uploads, and the rapid-reset guard.
+ */
+class Http2Test {
+
+    @TempDir
+    Path dir;
+
+    private record Run(int exit, String out) {
+    }
+
+    private static Run run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), out);
+    }
+
+    private static String backendConfig(TestBackend backend, String listener) {
+        return """
+                listeners:
+                  - name: public
+                    address: 127.0.0.1:0
+                %s
+                services:
+                  - { name: s, url: "http://%s" }
+                routes:
+                  - { name: r, service: s, paths: ["/"] }
+                access_log: { target: off }
+                """.formatted(listener, backend.address());
+    }
+
+    @Test
+    void h2cWithPriorKnowledgeCarriesManyStreamsAndUploadsOnOneConnection() throws Exception {
+        try (TestBackend backend = new TestBackend("b"); Gateway gw = Gateway.startIn(dir, backendConfig(backend,
+                "    limits: { client_max_body_size: 4m }"))) {
+            String url = "http://127.0.0.1:" + gw.port() + "/h2";
+            Run curl = run(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{http_version}",
+                    "--http2-prior-knowledge", url));
+            assertThat(curl.out()).isEqualTo("200 2");
+            assertThat(backend.last().header("x-forwarded-proto")).isEqualTo("http");
+            assertThat(backend.last().headers().keySet()).noneMatch(h -> h.toLowerCase().startsWith("x-http2"));
+            // the same listener still speaks HTTP/1.1
+            assertThat(gw.get("/h1").statusCode()).isEqualTo(200);
+
+            Path body = dir.resolve("upload.bin");
+            byte[] bytes = new byte[3 * 1024 * 1024 + 17];
+            new java.util.Random(1).nextBytes(bytes);
+            Files.write(body, bytes);
+            Run upload = run(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{http_version}",
+                    "--http2-prior-knowledge", "--data-binary", "@" + body, url.replace("/h2", "/upload")));
+            assertThat(upload.out()).isEqualTo("200 2");
+            assertThat(backend.last().bodyBytes()).isEqualTo(bytes.length);
+            // over the limit: 413, and the stream is reset with NO_ERROR so the client stops sending
+            Files.write(body, new byte[5 * 1024 * 1024]);
+            Run tooLarge = run(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{http_version}",
+                    "--http2-prior-knowledge", "--data-binary", "@" + body, url.replace("/h2", "/upload")));
+            assertThat(tooLarge.out()).isEqualTo("413 2");
+
+            // h2load: 1 connection, 100 streams at once, 2,000 requests
+            Run load = run(List.of("h2load", "-n", "2000", "-c", "1", "-m", "100", url));
+            assertThat(load.out()).contains("2000 succeeded, 0 failed").contains("status codes: 2000 2xx");
+        }
+    }
+
+    @Test
+    void tlsListenersOfferH2AndHttp11ThroughAlpn() throws Exception {
+        TestCertificates pki = new TestCertificates(dir, "Test CA");
+        pki.issue(dir, "site", "api.example", List.of("api.example"), true, KeyFormat.PKCS8);
+        try (TestBackend backend = new TestBackend("b"); Gateway gw = Gateway.startIn(dir, backendConfig(backend,
+                "    tls: { certificates: [{ cert: site.pem, key: site-key.pem }] }"))) {
+            String resolve = "api.example:" + gw.port() + ":127.0.0.1";
+            String url = "https://api.example:" + gw.port() + "/tls";
+            Run h2 = run(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{http_version}", "--http2",
+                    "--cacert", pki.caFile().toString(), "--resolve", resolve, url));
+            assertThat(h2.out()).isEqualTo("200 2");
+            assertThat(backend.last().header("x-forwarded-proto")).isEqualTo("https");
+            Run h1 = run(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{http_version}", "--http1.1",
+                    "--cacert", pki.caFile().toString(), "--resolve", resolve, url));
+            assertThat(h1.out()).isEqualTo("200 1.1");
+            Run load = run(List.of("h2load", "-n", "500", "-c", "1", "-m", "100", url.replace("api.example",
+                    "127.0.0.1")));
+            assertThat(load.out()).contains("500 succeeded, 0 failed").contains("Application protocol: h2");
+        }
+    }
+
+    @Test
+    void aConnectionThatResetsStreamsAbusivelyIsClosed() throws Exception {
+        try (TestBackend backend = new TestBackend("b"); Gateway gw = Gateway.startIn(dir, backendConfig(backend, ""));
+                Socket s = new Socket("127.0.0.1", gw.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            frames.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            frame(frames, 0x4, 0, 0, new byte[0]);
+            // HPACK: :method GET, :scheme http, :path /, :authority x (literal, indexed name)
+            byte[] headers = {(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x01, 0x01, 'x'};
+            for (int i = 0; i < 400; i++) {
+                int stream = 2 * i + 1;
+                frame(frames, 0x1, 0x4, stream, headers);
+                frame(frames, 0x3, 0, stream, new byte[] {0, 0, 0, 0x8});
+            }
+            out.write(frames.toByteArray());
+            out.flush();
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            int n;
+            try {
+                while ((n = in.read(buf)) != -1) {
+                    received.write(buf, 0, n);
+                }
+            } catch (java.net.SocketException reset) {
+                // closed with a reset: as good as a close
+            }
+            assertThat(goAwaySeen(received.toByteArray())).as("GOAWAY before the close").isTrue();
+        }
+    }
+
+    private static void frame(ByteArrayOutputStream out, int type, int flags, int stream, byte[] payload) {
+        out.write(payload.length >>> 16);
+        out.write(payload.length >>> 8);
+        out.write(payload.length);
+        out.write(type);
+        out.write(flags);
+        out.write(stream >>> 24);
+        out.write(stream >>> 16);
+        out.write(stream >>> 8);
+        out.write(stream);
+        out.writeBytes(payload);
+    }
+
+    /** Walks the server's frames looking for a GOAWAY (type 7). */
+    private static boolean goAwaySeen(byte[] bytes) {
+        List<Integer> types = new ArrayList<>();
+        int i = 0;
+        while (i + 9 <= bytes.length) {
+            int length = (bytes[i] & 0xff) << 16 | (bytes[i + 1] & 0xff) << 8 | bytes[i + 2] & 0xff;
+            types.add(bytes[i + 3] & 0xff);
+            i += 9 + length;
+        }
+        return types.contains(0x7);
+    }
+}
