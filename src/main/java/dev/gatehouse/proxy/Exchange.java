@@ -72,6 +72,8 @@ final class Exchange implements RoutableRequest, PluginExchange {
     @Nullable String traceId;
     /** The connection's TLS facts, or null on a plain connection. */
     @Nullable TlsInfo tls;
+    /** The protocol the client asked to upgrade to ({@code websocket}), or null. */
+    @Nullable String upgrade;
     /** The gateway's span of this request, when tracing is on. */
     Tracing.@Nullable RequestSpan span;
     /** Request body chunks that arrived while plugins were deciding (asynchronously); owned here. */

@@ -23,6 +23,28 @@ final class HeaderRules {
     static final AsciiString HTTP = AsciiString.cached("http");
     static final AsciiString HTTPS = AsciiString.cached("https");
 
+    private static final AsciiString WEBSOCKET = AsciiString.cached("websocket");
+
+    /**
+     * {@code websocket} when the request asks for a WebSocket upgrade ({@code Connection: upgrade} and
+     * {@code Upgrade: websocket} on a GET), else null: other upgrades are not forwarded.
+     */
+    static @org.jspecify.annotations.Nullable String websocketUpgrade(io.netty.handler.codec.http.HttpRequest r) {
+        HttpHeaders h = r.headers();
+        if (!r.method().equals(io.netty.handler.codec.http.HttpMethod.GET)
+                || !h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                || !WEBSOCKET.contentEqualsIgnoreCase(h.get(HttpHeaderNames.UPGRADE, ""))) {
+            return null;
+        }
+        return "websocket";
+    }
+
+    /** Puts back what hop-by-hop removal took from an upgrade: {@code Connection: upgrade} and {@code Upgrade}. */
+    static void keepUpgrade(HttpHeaders h, String protocol) {
+        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        h.set(HttpHeaderNames.UPGRADE, protocol);
+    }
+
     private HeaderRules() {
     }
 

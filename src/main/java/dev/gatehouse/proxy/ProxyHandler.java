@@ -17,6 +17,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -42,6 +43,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import dev.gatehouse.net.Cidr;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -55,6 +57,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
+    /** The HTTP/1.1 server codec's name in the connection pipeline (set by the server's initializer). */
+    public static final String HTTP_CODEC = "http-server-codec";
     private static final io.netty.util.AsciiString TRACEPARENT = io.netty.util.AsciiString.cached("traceparent");
     private static final io.netty.util.AsciiString CLIENT_CERT =
             io.netty.util.AsciiString.cached("x-forwarded-client-cert");
@@ -102,7 +106,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.http2Stream = ctx.channel().parent() != null;
+        this.http2Stream = ctx.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel;
         this.relay = new UpstreamRelay(this, context.pools().pool(ctx.channel().eventLoop()));
         if (ctx.channel().isActive()) {
             // added after the protocol was chosen (ALPN, h2c detection): the connection is already active
@@ -176,6 +180,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         ex.realIp = realClientIp(ex, snapshot);
         trace(ex, h);
+        ex.upgrade = http2Stream ? null : HeaderRules.websocketUpgrade(request);
         if (listener.httpRedirectPort() > 0) {
             redirectToHttps(ex);
             return;
@@ -705,6 +710,37 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     Metrics metrics() {
         return context.metrics();
+    }
+
+    /**
+     * The upstream switched protocols (101) for a WebSocket handshake: the 101 goes to the client, the exchange is
+     * logged, and both connections become a byte tunnel, idle-closed after the service's read timeout.
+     */
+    void upgraded(Exchange ex, HttpResponse response, Channel upstream) {
+        ex.responseStarted = true;
+        ex.status = response.status().code();
+        HeaderRules.toClient(response, true, false, true);
+        HeaderRules.keepUpgrade(response.headers(), ex.upgrade);
+        addHsts(response);
+        ex.plugins().runResponseHeaders(ex, response);
+        ctx.writeAndFlush(response);
+        log(ex);
+        exchange = null;
+        closed = true;
+        long idle = ex.route.service().readTimeout().toMillis();
+        ChannelPipeline p = ctx.pipeline();
+        p.addLast(new io.netty.handler.timeout.IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS),
+                new Tunnel(upstream));
+        upstream.pipeline().addFirst(new io.netty.handler.timeout.IdleStateHandler(0, 0, idle,
+                TimeUnit.MILLISECONDS));
+        if (timer instanceof io.netty.channel.ChannelHandler timeouts) {
+            p.remove(timeouts);
+        }
+        p.remove(this);
+        // last: the codec passes on any bytes it read past the handshake request
+        if (p.get(HTTP_CODEC) != null) {
+            p.remove(HTTP_CODEC);
+        }
     }
 
     /** A plain listener with {@code http_redirect}: 301 (308 for other methods than GET and HEAD) to https. */

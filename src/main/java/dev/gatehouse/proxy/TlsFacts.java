@@ -30,8 +30,8 @@ public final class TlsFacts extends ChannelInboundHandlerAdapter {
     /** The facts of the connection {@code ch} belongs to (itself, or an HTTP/2 stream's parent), or null. */
     static @Nullable TlsInfo of(Channel ch) {
         TlsInfo info = ch.attr(KEY).get();
-        if (info == null && ch.parent() != null) {
-            info = ch.parent().attr(KEY).get();
+        if (info == null && ch instanceof io.netty.handler.codec.http2.Http2StreamChannel stream) {
+            info = stream.parent().attr(KEY).get();
         }
         return info;
     }

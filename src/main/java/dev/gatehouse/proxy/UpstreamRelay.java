@@ -109,6 +109,9 @@ final class UpstreamRelay implements UpstreamListener {
         }
         HeaderRules.toUpstream(upstreamHead.headers(), chunked, ex.clientIp, trustedClient, preservedHost,
                 listenerPort, ex.requestId, ex.tls != null);
+        if (ex.upgrade != null) {
+            HeaderRules.keepUpgrade(upstreamHead.headers(), ex.upgrade);
+        }
         attempt(endpoint, true);
     }
 
@@ -298,6 +301,10 @@ final class UpstreamRelay implements UpstreamListener {
             retry.release();
             ex.upstreamHeadNanos = System.nanoTime();
             ex.upstreamStatus = code;
+            if (code == 101) {
+                switchProtocols(ex, response);
+                return;
+            }
             upstreamKeepAlive = HttpUtil.isKeepAlive(response);
             pinClient(ex, response);
             downstream.writeResponseHead(response);
@@ -319,6 +326,22 @@ final class UpstreamRelay implements UpstreamListener {
         if (last) {
             responseComplete(ex);
         }
+    }
+
+    /** A 101: a tunnel when the client asked for that upgrade, else the upstream broke the protocol (502). */
+    private void switchProtocols(Exchange ex, HttpResponse response) {
+        UpstreamConnection c = connection;
+        if (ex.upgrade == null || c == null) {
+            ReferenceCountUtil.release(response);
+            brokenOrRetry(RetryState.Failure.RESET, HttpResponseStatus.BAD_GATEWAY, "upstream_invalid_response",
+                    "the upstream switched protocols without being asked to");
+            return;
+        }
+        connection = null;
+        finish();
+        Channel client = downstream.channel();
+        c.becomeTunnel(new Tunnel(client));
+        downstream.upgraded(ex, response, c.channel());
     }
 
     /** Sets the sticky-session cookie when the client is not (or no longer) pinned to the target that answered. */

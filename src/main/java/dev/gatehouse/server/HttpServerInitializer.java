@@ -39,7 +39,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class HttpServerInitializer extends ChannelInitializer<SocketChannel> {
 
-    static final String CODEC = "http-server-codec";
+    static final String CODEC = ProxyHandler.HTTP_CODEC;
     static final String TLS = "tls";
     private static final int MAX_CLIENT_HELLO = 16 * 1024;
     private static final long HANDSHAKE_TIMEOUT_MS = 10_000;

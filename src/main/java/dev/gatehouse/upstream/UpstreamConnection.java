@@ -54,6 +54,18 @@ public final class UpstreamConnection extends ChannelDuplexHandler {
     }
 
     /** Stops delivering events (before the connection returns to a pool or is closed). */
+    /**
+     * Hands the connection over to a tunnel after a protocol switch (101): the tunnel handler takes this handler's
+     * place and the HTTP codec leaves, passing on any bytes it read past the response head. The connection is no
+     * longer the pool's.
+     */
+    public void becomeTunnel(io.netty.channel.ChannelHandler tunnel) {
+        listener = null;
+        io.netty.channel.ChannelPipeline p = channel().pipeline();
+        p.replace(HANDLER_NAME, "tunnel", tunnel);
+        p.remove(ConnectionPool.CODEC_NAME);
+    }
+
     public void unbind() {
         this.listener = null;
     }
