@@ -146,7 +146,8 @@ final class UpstreamRelay implements UpstreamListener {
             // each try names its own target
             head.headers().set(HttpHeaderNames.HOST, endpoint.authority());
         }
-        UpstreamConnection idle = mayReuse ? pool.pollIdle(endpoint.address()) : null;
+        UpstreamConnection idle = mayReuse ? pool.pollIdle(endpoint.address(), ex.route.service().group().tls())
+                : null;
         if (idle != null) {
             bind(idle);
             return;
@@ -159,7 +160,8 @@ final class UpstreamRelay implements UpstreamListener {
             return;
         }
         UpstreamService service = ex.route.service();
-        ChannelFuture f = pool.connect(endpoint.address(), service.connectTimeout());
+        ChannelFuture f = pool.connect(endpoint.address(), service.connectTimeout(), group.tls(),
+                endpoint.authority());
         connecting = f;
         f.addListener(done -> connected(f, group));
     }

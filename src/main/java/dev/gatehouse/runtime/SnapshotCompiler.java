@@ -26,6 +26,8 @@ import dev.gatehouse.upstream.RandomBalancer;
 import dev.gatehouse.upstream.Endpoint;
 import dev.gatehouse.upstream.RoundRobinBalancer;
 import dev.gatehouse.upstream.UpstreamGroup;
+import dev.gatehouse.upstream.UpstreamTls;
+import dev.gatehouse.config.model.UpstreamTlsSpec;
 import dev.gatehouse.upstream.UpstreamService;
 import dev.gatehouse.upstream.WeightedRoundRobinBalancer;
 import dev.gatehouse.config.model.HostPort;
@@ -134,7 +136,8 @@ public final class SnapshotCompiler {
             groups.put(us.name(), new UpstreamGroup(us.name(), targets, addresses, balancerFactory(us),
                     us.keepalive().maxIdlePerTarget(), us.keepalive().idleTimeout(), healthPolicy(us),
                     us.algorithm() == BalancingAlgorithm.CONSISTENT_HASH ? us.hashOn() : null, us.hashFallback(),
-                    us.circuitBreakers(), us.healthChecks().active(), us.sticky(), us.slowStart(), registry));
+                    us.circuitBreakers(), us.healthChecks().active(), us.sticky(), us.slowStart(), registry,
+                    upstreamTls(us.tls(), "upstreams[" + u + "].tls", errors)));
         }
 
         Map<String, UpstreamService> services = new HashMap<>();
@@ -153,7 +156,7 @@ public final class SnapshotCompiler {
                         false, hp.literal())), addresses, endpoints -> new RoundRobinBalancer(),
                         KeepaliveSpec.DEFAULTS.maxIdlePerTarget(), KeepaliveSpec.DEFAULTS.idleTimeout(),
                         HealthPolicy.NONE, null, HashKeySpec.IP, CircuitBreakerSpec.NONE, null, null,
-                        Duration.ZERO, registry);
+                        Duration.ZERO, registry, upstreamTls(ss.tls(), "services[" + s + "].tls", errors));
                 // a service URL is an implicit upstream of one target, listed under its own name
                 groups.put(groupName, group);
             } else {
@@ -223,6 +226,19 @@ public final class SnapshotCompiler {
         definitions.forEach(d -> byName.put(d.payload().name(), d.payload()));
         return new Snapshot(revision, spec, Router.compile(definitions), groups, limits, consumers.claimedStates(),
                 byName);
+    }
+
+    /** The client TLS of an upstream, or null; a CA bundle or client certificate that does not load is an error. */
+    private @Nullable UpstreamTls upstreamTls(@Nullable UpstreamTlsSpec spec, String path, List<ConfigError> errors) {
+        if (spec == null) {
+            return null;
+        }
+        try {
+            return UpstreamTls.build(spec, path);
+        } catch (IllegalArgumentException e) {
+            errors.add(new ConfigError(source, 0, path, "cannot build TLS to the upstream: " + e.getMessage()));
+            return null;
+        }
     }
 
     /** Builds one plugin instance for a {@code plugins:} entry, or records why it cannot be built. */

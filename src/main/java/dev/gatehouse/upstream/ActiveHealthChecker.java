@@ -88,6 +88,9 @@ public final class ActiveHealthChecker {
             @Override
             protected void initChannel(Channel ch) {
                 if (spec.http()) {
+                    if (group.tls() != null) {
+                        ch.pipeline().addLast(group.tls().newHandler(ch.alloc(), e.authority(), e.address().getPort()));
+                    }
                     ch.pipeline().addLast(new HttpClientCodec(), probe);
                 }
             }

@@ -34,7 +34,7 @@ public final class ConnectionPool {
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     // confined to loop
-    private final Map<InetSocketAddress, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
+    private final Map<Object, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
     private int idleCount;
     private boolean sweepScheduled;
 
@@ -49,10 +49,10 @@ public final class ConnectionPool {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024));
     }
 
-    /** A live idle connection to {@code address}, or null; the caller binds it. */
-    public @Nullable UpstreamConnection pollIdle(InetSocketAddress address) {
+    /** A live idle connection to {@code address} with these TLS settings, or null; the caller binds it. */
+    public @Nullable UpstreamConnection pollIdle(InetSocketAddress address, @Nullable UpstreamTls tls) {
         assert loop.inEventLoop();
-        ArrayDeque<UpstreamConnection> deque = idle.get(address);
+        ArrayDeque<UpstreamConnection> deque = idle.get(key(address, tls));
         if (deque == null) {
             return null;
         }
@@ -71,8 +71,19 @@ public final class ConnectionPool {
      * {@link UpstreamConnection} (see {@link #connection(Channel)}).
      */
     public ChannelFuture connect(InetSocketAddress address, Duration connectTimeout) {
+        return connect(address, connectTimeout, null, "");
+    }
+
+    /**
+     * Opens a new connection, with TLS first when {@code tls} is set (the request waits for the handshake; a
+     * failed handshake closes the connection, which the relay answers 502).
+     *
+     * @param authority the target's {@code host:port}, for SNI and the certificate check
+     */
+    public ChannelFuture connect(InetSocketAddress address, Duration connectTimeout, @Nullable UpstreamTls tls,
+            String authority) {
         assert loop.inEventLoop();
-        UpstreamConnection connection = new UpstreamConnection(address);
+        UpstreamConnection connection = new UpstreamConnection(address, key(address, tls));
         bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                 connectTimeout.toMillis()));
         bootstrap.handler(new ChannelInitializer<>() {
@@ -81,11 +92,19 @@ public final class ConnectionPool {
                 HttpDecoderConfig decoder = new HttpDecoderConfig()
                         .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)
                         .setMaxChunkSize(MAX_CHUNK_SIZE);
+                if (tls != null) {
+                    ch.pipeline().addLast(tls.newHandler(ch.alloc(), authority, address.getPort()));
+                }
                 ch.pipeline().addLast(CODEC_NAME, new HttpClientCodec(decoder, false, false));
                 ch.pipeline().addLast(UpstreamConnection.HANDLER_NAME, connection);
             }
         });
         return bootstrap.connect(address);
+    }
+
+    /** Plain connections by address; TLS ones by address and settings (equal settings share, across reloads). */
+    private static Object key(InetSocketAddress address, @Nullable UpstreamTls tls) {
+        return tls == null ? address : java.util.List.of(address, tls.settings());
     }
 
     /** The connection handler of a channel opened by {@link #connect}. */
@@ -102,7 +121,7 @@ public final class ConnectionPool {
             ch.close();
             return;
         }
-        ArrayDeque<UpstreamConnection> deque = idle.computeIfAbsent(connection.address(), a -> new ArrayDeque<>());
+        ArrayDeque<UpstreamConnection> deque = idle.computeIfAbsent(connection.poolKey(), a -> new ArrayDeque<>());
         if (deque.size() >= maxIdlePerTarget) {
             ch.close();
             return;
@@ -117,7 +136,7 @@ public final class ConnectionPool {
     }
 
     void removeIdle(UpstreamConnection connection) {
-        ArrayDeque<UpstreamConnection> deque = idle.get(connection.address());
+        ArrayDeque<UpstreamConnection> deque = idle.get(connection.poolKey());
         if (deque != null && deque.remove(connection)) {
             idleCount--;
         }

@@ -19,6 +19,8 @@ public final class UpstreamConnection extends ChannelDuplexHandler {
     static final String HANDLER_NAME = "upstream";
 
     private final InetSocketAddress address;
+    /** Which idle list the connection goes back to: its address and TLS settings (connections differ by both). */
+    private final Object poolKey;
     private @Nullable Channel channel;
     private @Nullable UpstreamListener listener;
     private @Nullable ConnectionPool idleIn;
@@ -28,8 +30,13 @@ public final class UpstreamConnection extends ChannelDuplexHandler {
     private long readPendingSinceNanos;
     private long unwritableSinceNanos;
 
-    UpstreamConnection(InetSocketAddress address) {
+    UpstreamConnection(InetSocketAddress address, Object poolKey) {
         this.address = address;
+        this.poolKey = poolKey;
+    }
+
+    Object poolKey() {
+        return poolKey;
     }
 
     public Channel channel() {

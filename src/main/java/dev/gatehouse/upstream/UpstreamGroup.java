@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class UpstreamGroup {
 
+    private final @Nullable UpstreamTls tls;
+
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamGroup.class);
     private static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(3600);
 
@@ -64,7 +66,8 @@ public final class UpstreamGroup {
             Function<List<Endpoint>, Balancer> balancerFactory, int maxIdlePerTarget,
             Duration idleTimeout, HealthPolicy health, @Nullable HashKeySpec hashOn, HashKeySpec hashFallback,
             CircuitBreakerSpec breakers, @Nullable ActiveSpec activeCheck, @Nullable StickySpec sticky,
-            Duration slowStart, EndpointRegistry registry) {
+            Duration slowStart, EndpointRegistry registry, @Nullable UpstreamTls tls) {
+        this.tls = tls;
         this.name = name;
         this.targets = List.copyOf(targets);
         this.balancerFactory = balancerFactory;
@@ -192,6 +195,11 @@ public final class UpstreamGroup {
 
     public void connectionClosed() {
         counters.connections.decrementAndGet();
+    }
+
+    /** TLS to the targets, or null for plain HTTP. */
+    public @Nullable UpstreamTls tls() {
+        return tls;
     }
 
     public String name() {

@@ -53,7 +53,7 @@ class ArchitectureTest {
 
     @Test
     void upstreamDependsOnlyOnNettyObserveAndConfigValues() {
-        onlyDependsOn("upstream", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.observe..",
+        onlyDependsOn("upstream", NULLNESS, NETTY, "org.slf4j..", "dev.gatehouse.observe..", "javax.net.ssl..",
                 "dev.gatehouse.config.model..");
     }
 

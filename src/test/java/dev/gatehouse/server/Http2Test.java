@@ -48,6 +48,7 @@ class Http2Test {
                   - { name: s, url: "http://%s" }
                 routes:
                   - { name: r, service: s, paths: ["/"] }
+                  - { name: small, service: s, paths: ["/small"], client_max_body_size: 16k }
                 access_log: { target: off }
                 """.formatted(listener, backend.address());
     }
@@ -73,10 +74,10 @@ class Http2Test {
                     "--http2-prior-knowledge", "--data-binary", "@" + body, url.replace("/h2", "/upload")));
             assertThat(upload.out()).isEqualTo("200 2");
             assertThat(backend.last().bodyBytes()).isEqualTo(bytes.length);
-            // over the limit: 413, and the stream is reset with NO_ERROR so the client stops sending
-            Files.write(body, new byte[5 * 1024 * 1024]);
+            // over a route's limit: 413 on the stream, the rest of the body dropped, the connection kept
+            Files.write(body, new byte[40 * 1024]);
             Run tooLarge = run(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{http_version}",
-                    "--http2-prior-knowledge", "--data-binary", "@" + body, url.replace("/h2", "/upload")));
+                    "--http2-prior-knowledge", "--data-binary", "@" + body, url.replace("/h2", "/small")));
             assertThat(tooLarge.out()).isEqualTo("413 2");
 
             // h2load: 1 connection, 100 streams at once, 2,000 requests

@@ -106,6 +106,11 @@ public final class TestCertificates {
         return context;
     }
 
+    /** A server context presenting {@code server}; with {@code trustClients}, it also trusts this CA's clients. */
+    public SSLContext serverContext(Issued server) throws Exception {
+        return clientContext(server);
+    }
+
     private static KeyPair rsa() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);

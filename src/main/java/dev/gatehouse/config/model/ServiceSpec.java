@@ -8,6 +8,7 @@ import org.jspecify.annotations.Nullable;
  * upstream exchange. Exactly one of {@code upstream} and {@code url} is set.
  *
  * @param path the base path that upstream request paths are joined to ("" for none)
+ * @param tls TLS to the URL's target: set for {@code https://} URLs (from the {@code tls:} block or the defaults)
  */
 public record ServiceSpec(
         String name,
@@ -18,7 +19,8 @@ public record ServiceSpec(
         Duration readTimeout,
         Duration writeTimeout,
         RetrySpec retries,
-        java.util.List<PluginSpec> plugins) {
+        java.util.List<PluginSpec> plugins,
+        @Nullable UpstreamTlsSpec tls) {
 
     public ServiceSpec {
         plugins = java.util.List.copyOf(plugins);

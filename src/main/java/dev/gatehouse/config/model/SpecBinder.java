@@ -200,6 +200,7 @@ public final class SpecBinder {
         CircuitBreakerSpec breakers = o.object("circuit_breakers", CircuitBreakerSpec.NONE, this::circuitBreakers);
         UpstreamSpec.StickySpec sticky = o.object("sticky", null, this::sticky);
         Duration slowStart = o.duration("slow_start", Duration.ZERO, true);
+        UpstreamTlsSpec tls = o.object("tls", null, this::upstreamTls);
         UpstreamSpec.OnAllUnhealthy onAll = UpstreamSpec.OnAllUnhealthy.IGNORE_HEALTH;
         String onAllText = o.string("on_all_unhealthy", null);
         if (onAllText != null) {
@@ -221,7 +222,7 @@ public final class SpecBinder {
         }
         unique(o, "targets", names(targets, t -> t.address().toString()));
         return new UpstreamSpec(name, algorithm, targets, keepalive, hashOn, hashFallback, health, onAll,
-                breakers, sticky, slowStart);
+                breakers, sticky, slowStart, tls);
     }
 
     private @Nullable TargetSpec target(ConfigNode node, String path) {
@@ -508,6 +509,25 @@ public final class SpecBinder {
         return file;
     }
 
+    private @Nullable UpstreamTlsSpec upstreamTls(ConfigNode node, String path) {
+        Obj o = obj(node, path);
+        if (o == null) {
+            return null;
+        }
+        boolean verify = o.bool("verify", true);
+        String ca = o.string("ca", null);
+        String sni = o.string("sni", null);
+        String cert = o.string("cert", null);
+        String key = o.string("key", null);
+        o.finish();
+        if ((cert == null) != (key == null)) {
+            o.error(cert == null ? "cert" : "key", "is required with " + (cert == null ? "key" : "cert")
+                    + " (a client certificate and its key)");
+        }
+        return new UpstreamTlsSpec(verify, ca == null ? null : readableFile(o, "ca", ca), sni,
+                cert == null ? null : readableFile(o, "cert", cert), key == null ? null : readableFile(o, "key", key));
+    }
+
     private @Nullable AdminSpec admin(ConfigNode node, String path) {
         Obj o = obj(node, path);
         if (o == null) {
@@ -691,7 +711,11 @@ public final class SpecBinder {
         Duration write = o.duration("write_timeout", ServiceSpec.DEFAULT_WRITE_TIMEOUT, false);
         RetrySpec retries = o.object("retries", RetrySpec.NONE, this::retries);
         List<PluginSpec> plugins = o.plugins();
+        UpstreamTlsSpec tls = o.object("tls", null, this::upstreamTls);
         o.finish();
+        if (tls != null && (url == null || !url.startsWith("https://"))) {
+            o.error("tls", "applies to an https:// url (an upstream has its own tls: block)");
+        }
         if ((upstream == null) == (url == null)) {
             o.error("", "exactly one of 'upstream' and 'url' must be set");
             return null;
@@ -701,14 +725,17 @@ public final class SpecBinder {
         if (url != null) {
             var parsed = parseServiceUrl(url);
             if (parsed == null) {
-                o.error("url", "'" + url + "' is not an http URL (expected: http://host[:port][/path])");
+                o.error("url", "'" + url + "' is not an http URL (expected: http[s]://host[:port][/path])");
                 return null;
             }
             parsedUrl = parsed.url;
             basePath = parsed.path;
         }
+        if (parsedUrl != null && parsedUrl.scheme().equals("https") && tls == null) {
+            tls = UpstreamTlsSpec.DEFAULTS;
+        }
         return name == null ? null : new ServiceSpec(name, upstream, parsedUrl, basePath, connect, read, write,
-                retries, plugins);
+                retries, plugins, tls);
     }
 
     private record ParsedUrl(ServiceSpec.ServiceUrl url, String path) {
@@ -720,6 +747,9 @@ public final class SpecBinder {
         if (url.startsWith("http://")) {
             scheme = "http";
             rest = url.substring(7);
+        } else if (url.startsWith("https://")) {
+            scheme = "https";
+            rest = url.substring(8);
         } else {
             return null;
         }
@@ -730,7 +760,7 @@ public final class SpecBinder {
             return null;
         }
         boolean hasPort = authority.startsWith("[") ? authority.contains("]:") : authority.contains(":");
-        HostPort hp = HostPort.parse(hasPort ? authority : authority + ":80");
+        HostPort hp = HostPort.parse(hasPort ? authority : authority + (scheme.equals("https") ? ":443" : ":80"));
         if (hp == null || hp.port() == 0) {
             return null;
         }

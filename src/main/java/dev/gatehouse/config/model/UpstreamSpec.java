@@ -24,7 +24,8 @@ public record UpstreamSpec(
         OnAllUnhealthy onAllUnhealthy,
         CircuitBreakerSpec circuitBreakers,
         @Nullable StickySpec sticky,
-        java.time.Duration slowStart) {
+        java.time.Duration slowStart,
+        @Nullable UpstreamTlsSpec tls) {
 
     public UpstreamSpec {
         targets = List.copyOf(targets);
