@@ -122,6 +122,9 @@ final class AdminApi {
             case "plugins" -> {
                 return plugins(r, s.subList(1, s.size()), null, null);
             }
+            case "certificates" -> {
+                return certificates(r, s.subList(1, s.size()));
+            }
             default -> {
                 Kind kind = Kind.of(s.get(0));
                 if (kind != null) {
@@ -247,6 +250,37 @@ final class AdminApi {
             return credentials(r, owner, sub, rest.size() == 3 ? rest.get(2) : null);
         }
         return AdminResponse.message(404, "Not found");
+    }
+
+    private AdminResponse certificates(AdminRequest r, List<String> rest) throws ConfigException {
+        String m = r.method();
+        if (rest.isEmpty() && m.equals("GET")) {
+            return page(r, read().certificates());
+        }
+        if (rest.isEmpty() && m.equals("POST")) {
+            ObjectNode body = ConfigResources.body(r.body());
+            return write(res -> {
+                res.addCertificate(body);
+                List<ObjectNode> all = res.certificates();
+                return AdminResponse.json(201, all.stream().filter(c -> c.path("cert").asText()
+                        .equals(body.path("cert").asText())).findFirst().orElse(all.get(all.size() - 1)));
+            });
+        }
+        if (rest.size() == 1 && m.equals("GET")) {
+            for (ObjectNode c : read().certificates()) {
+                if (c.path("id").asText().equals(rest.get(0))) {
+                    return AdminResponse.json(200, c);
+                }
+            }
+            return AdminResponse.message(404, "no certificate '" + rest.get(0) + "'");
+        }
+        if (rest.size() == 1 && m.equals("DELETE")) {
+            return write(res -> {
+                res.deleteCertificate(rest.get(0));
+                return AdminResponse.noContent();
+            });
+        }
+        return AdminResponse.message(405, "Method not allowed");
     }
 
     private AdminResponse health(String upstream) {

@@ -1,6 +1,12 @@
 package dev.gatehouse.admin;
 
 import dev.gatehouse.config.model.HostPort;
+import dev.gatehouse.config.model.TlsSpec;
+import dev.gatehouse.tls.CertificateStore;
+import dev.gatehouse.tls.ServerTls;
+import dev.gatehouse.tls.TlsException;
+import io.netty.handler.ssl.SniHandler;
+import org.jspecify.annotations.Nullable;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -49,15 +55,19 @@ public final class AdminServer implements AutoCloseable {
      * @param readOnly true for the status listener: health, status and metrics only, no token
      * @return the bound port
      */
-    public int bind(String name, HostPort address, GatewayControl control, boolean readOnly)
-            throws InterruptedException {
+    public int bind(String name, HostPort address, @Nullable TlsSpec tls, GatewayControl control, boolean readOnly)
+            throws InterruptedException, TlsException {
         AdminApi api = new AdminApi(control, readOnly);
+        CertificateStore certificates = tls == null ? null : new CertificateStore(name, tls, ServerTls.HTTP1_ONLY);
         Channel channel = new ServerBootstrap()
                 .group(group)
                 .channel(channelClass)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (certificates != null) {
+                            ch.pipeline().addLast(new SniHandler(certificates::context));
+                        }
                         ch.pipeline().addLast(new ReadTimeoutHandler(60, TimeUnit.SECONDS), new HttpServerCodec(),
                                 new HttpObjectAggregator(MAX_BODY), new AdminHandler(api, adminThread));
                     }
@@ -65,7 +75,7 @@ public final class AdminServer implements AutoCloseable {
                 .bind(address.host(), address.port()).sync().channel();
         channels.add(channel);
         int port = ((InetSocketAddress) channel.localAddress()).getPort();
-        LOG.info("{} listening on {}:{}", name, address.host(), port);
+        LOG.info("{} listening on {}:{}{}", name, address.host(), port, tls == null ? "" : " (https)");
         return port;
     }
 

@@ -301,6 +301,63 @@ final class ConfigResources {
         throw new Refusal(404, "no " + plugin + " credential '" + id + "' for consumer '" + consumer + "'");
     }
 
+    // ---- certificates of the TLS listeners (file names, as in the YAML)
+
+    /** Every certificate of every TLS listener: id, listener, cert, key and names. */
+    List<ObjectNode> certificates() {
+        List<ObjectNode> out = new ArrayList<>();
+        for (JsonNode listener : array(doc, "listeners")) {
+            JsonNode certs = listener.path("tls").path("certificates");
+            String name = listener.path("name").asText();
+            for (JsonNode c : certs) {
+                ObjectNode view = ConfigDocuments.JSON.createObjectNode();
+                view.put("id", uuid("certificate/" + name + "/" + c.path("cert").asText()));
+                view.put("listener", name);
+                view.setAll((ObjectNode) c);
+                out.add(view);
+            }
+        }
+        return out;
+    }
+
+    /** Adds {@code {listener, cert, key, names?}} to a TLS listener (the files must exist; they are checked). */
+    ObjectNode addCertificate(ObjectNode body) {
+        String listener = body.path("listener").asText("");
+        ObjectNode target = null;
+        for (JsonNode l : array(doc, "listeners")) {
+            if (l.path("name").asText().equals(listener)) {
+                target = (ObjectNode) l;
+            }
+        }
+        if (target == null || !(target.get("tls") instanceof ObjectNode tls)) {
+            throw new Refusal(400, "listener must name a listener with tls (got '" + listener + "')");
+        }
+        if (!body.hasNonNull("cert") || !body.hasNonNull("key")) {
+            throw new Refusal(400, "cert and key are required (PEM files beside the configuration)");
+        }
+        ObjectNode entry = ConfigDocuments.JSON.createObjectNode().put("cert", body.get("cert").asText())
+                .put("key", body.get("key").asText());
+        if (body.has("names")) {
+            entry.set("names", body.get("names"));
+        }
+        array(tls, "certificates").add(entry);
+        return entry;
+    }
+
+    void deleteCertificate(String id) {
+        for (JsonNode listener : array(doc, "listeners")) {
+            JsonNode certs = listener.path("tls").path("certificates");
+            String name = listener.path("name").asText();
+            for (int i = 0; i < certs.size(); i++) {
+                if (uuid("certificate/" + name + "/" + certs.get(i).path("cert").asText()).equals(id)) {
+                    ((ArrayNode) certs).remove(i);
+                    return;
+                }
+            }
+        }
+        throw new Refusal(404, "no certificate '" + id + "'");
+    }
+
     // ---- plugins at every scope
 
     List<PluginRef> plugins() {

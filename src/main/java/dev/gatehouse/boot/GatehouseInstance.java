@@ -189,6 +189,9 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
         try {
             server.start(snapshot);
             instance.startAdmin(spec);
+        } catch (TlsException e) {
+            instance.stop(Duration.ZERO);
+            throw new IllegalStateException("admin: " + e.getMessage(), e);
         } catch (RuntimeException | InterruptedException e) {
             instance.stop(Duration.ZERO);
             throw e;
@@ -208,21 +211,22 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
         return instance;
     }
 
-    private void startAdmin(GatewaySpec spec) throws InterruptedException {
+    private void startAdmin(GatewaySpec spec) throws InterruptedException, TlsException {
         if (spec.admin() == null && spec.status() == null) {
             return;
         }
         adminLoop = GatewayServer.newEventLoopGroup(transport, 1);
         admin = new AdminServer(adminLoop, transport.serverChannelClass());
         if (spec.admin() != null) {
-            if (spec.admin().token() == null && !loopback(spec.admin().address().host())) {
+            if (spec.admin().token() == null && spec.admin().tls() == null
+                    && !loopback(spec.admin().address().host())) {
                 LOG.warn("the Admin API listens on {} without a token: anyone who reaches it can change the "
                         + "configuration", spec.admin().address());
             }
-            adminPorts.put("admin", admin.bind("admin API", spec.admin().address(), this, false));
+            adminPorts.put("admin", admin.bind("admin API", spec.admin().address(), spec.admin().tls(), this, false));
         }
         if (spec.status() != null) {
-            adminPorts.put("status", admin.bind("status API", spec.status().address(), this, true));
+            adminPorts.put("status", admin.bind("status API", spec.status().address(), null, this, true));
         }
     }
 

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -114,7 +115,9 @@ final class HttpServerInitializer extends ChannelInitializer<SocketChannel> {
         if (idle > 0) {
             p.addLast(new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
         }
-        p.addLast(codec)
+        // many streams answer within one read burst: one write to the socket for all of them
+        p.addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
+                .addLast(codec)
                 .addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                     @Override
                     protected void initChannel(Http2StreamChannel stream) {

@@ -74,7 +74,7 @@ class ArchitectureTest {
         // reads the snapshot (its upstream groups' health), never the proxy
         onlyDependsOn("admin", NULLNESS, NETTY, "org.slf4j..", "com.fasterxml.jackson..",
                 "dev.gatehouse.config..", "dev.gatehouse.runtime..", "dev.gatehouse.upstream..",
-                "dev.gatehouse.observe..");
+                "dev.gatehouse.observe..", "dev.gatehouse.tls..");
     }
 
     @Test

@@ -74,8 +74,10 @@ public final class TestCertificates {
                 .getName().substring(3)), BigInteger.valueOf(serial++), notBefore(), notAfter(),
                 new X500Name("CN=" + cn), keys.getPublic());
         if (!dnsNames.isEmpty()) {
+            // names that are IP literals become iPAddress entries
             b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(dnsNames.stream()
-                    .map(n -> new GeneralName(GeneralName.dNSName, n)).toArray(GeneralName[]::new)));
+                    .map(n -> new GeneralName(Character.isDigit(n.charAt(0)) ? GeneralName.iPAddress
+                            : GeneralName.dNSName, n)).toArray(GeneralName[]::new)));
         }
         X509Certificate cert = sign(b, caKeys.getPrivate(), "SHA256withRSA");
         Path certFile = dir.resolve(fileName + ".pem");

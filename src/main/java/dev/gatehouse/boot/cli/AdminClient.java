@@ -41,7 +41,8 @@ final class AdminClient {
         if (host.contains(":")) {
             host = "[" + host + "]";
         }
-        return new AdminClient(URI.create("http://" + host + ":" + admin.address().port()), admin);
+        return new AdminClient(URI.create((admin.tls() == null ? "http://" : "https://") + host + ":"
+                + admin.address().port()), admin);
     }
 
     HttpResponse<String> send(String method, String path) throws IOException, InterruptedException {

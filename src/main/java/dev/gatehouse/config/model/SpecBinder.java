@@ -535,9 +535,10 @@ public final class SpecBinder {
         }
         HostPort address = o.address("address", false, true);
         String token = o.string("token", null);
+        TlsSpec tls = o.object("tls", null, this::tls);
         o.finish();
         return new AdminSpec(address == null ? AdminSpec.DEFAULT_ADDRESS : address,
-                token == null || token.isEmpty() ? null : token);
+                token == null || token.isEmpty() ? null : token, tls);
     }
 
     private @Nullable TracingSpec tracing(ConfigNode node, String path) {
