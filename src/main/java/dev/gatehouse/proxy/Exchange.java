@@ -72,6 +72,10 @@ final class Exchange implements RoutableRequest, PluginExchange {
     @Nullable String traceId;
     /** The connection's TLS facts, or null on a plain connection. */
     @Nullable TlsInfo tls;
+    /** When the client's deadline passes ({@code grpc-timeout}), in nanoTime; 0 for none. */
+    long deadlineNanos;
+    /** A gRPC request ({@code content-type: application/grpc...}): the gateway's own errors are gRPC statuses. */
+    boolean grpc;
     /** The protocol the client asked to upgrade to ({@code websocket}), or null. */
     @Nullable String upgrade;
     /** The gateway's span of this request, when tracing is on. */

@@ -47,6 +47,35 @@ final class LocalReply {
         return r;
     }
 
+    /**
+     * The gateway's answer to a gRPC request: HTTP 200 with {@code grpc-status} and {@code grpc-message} and no
+     * body (gRPC's "trailers-only" response), as gRPC clients expect instead of an HTTP error page.
+     */
+    static FullHttpResponse grpc(HttpResponseStatus status, String message, String requestId) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                io.netty.buffer.Unpooled.EMPTY_BUFFER);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc")
+                .set("grpc-status", grpcStatus(status.code()))
+                .set("grpc-message", java.net.URLEncoder.encode(message, StandardCharsets.UTF_8).replace("+", "%20"))
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, 0)
+                .set(REQUEST_ID, requestId);
+        return r;
+    }
+
+    /** The gRPC status for a gateway answer (https://grpc.github.io/grpc/core/md_doc_http-grpc-status-mapping.html). */
+    static int grpcStatus(int http) {
+        return switch (http) {
+            case 400 -> 13;   // INTERNAL: a malformed request
+            case 401 -> 16;   // UNAUTHENTICATED
+            case 403 -> 7;    // PERMISSION_DENIED
+            case 404 -> 12;   // UNIMPLEMENTED: no route for the method
+            case 413, 429 -> 8;   // RESOURCE_EXHAUSTED
+            case 408, 504 -> 4;   // DEADLINE_EXCEEDED
+            case 502, 503 -> 14;  // UNAVAILABLE
+            default -> 2;     // UNKNOWN
+        };
+    }
+
     /** A response with a given body (a plugin's), such as a maintenance page. */
     static FullHttpResponse body(ByteBufAllocator alloc, HttpResponseStatus status, String text,
             @org.jspecify.annotations.Nullable String contentType, String requestId, boolean close) {

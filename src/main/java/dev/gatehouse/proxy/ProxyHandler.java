@@ -181,6 +181,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ex.realIp = realClientIp(ex, snapshot);
         trace(ex, h);
         ex.upgrade = http2Stream ? null : HeaderRules.websocketUpgrade(request);
+        String contentType = h.get(HttpHeaderNames.CONTENT_TYPE);
+        if (contentType != null && contentType.startsWith("application/grpc")) {
+            ex.grpc = true;
+            long timeout = grpcTimeoutNanos(h.get("grpc-timeout"));
+            if (timeout > 0) {
+                ex.deadlineNanos = ex.startNanos + timeout;
+            }
+        }
         if (listener.httpRedirectPort() > 0) {
             redirectToHttps(ex);
             return;
@@ -580,7 +588,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (close) {
             closeAfterResponse = true;
         }
-        var response = fromPlugin != null && fromPlugin.body() != null
+        var response = ex.grpc ? LocalReply.grpc(status, message, ex.requestId)
+                : fromPlugin != null && fromPlugin.body() != null
                 ? LocalReply.body(ctx.alloc(), status, fromPlugin.body(), fromPlugin.contentType(), ex.requestId, close)
                 : LocalReply.json(ctx.alloc(), status, code, message, ex.requestId, close);
         if (fromPlugin != null) {
@@ -741,6 +750,28 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (p.get(HTTP_CODEC) != null) {
             p.remove(HTTP_CODEC);
         }
+    }
+
+    /** {@code grpc-timeout}: up to 8 digits and a unit (H, M, S, m, u, n); 0 when absent or malformed. */
+    static long grpcTimeoutNanos(@Nullable String value) {
+        if (value == null || value.length() < 2 || value.length() > 9) {
+            return 0;
+        }
+        long amount;
+        try {
+            amount = Long.parseLong(value.substring(0, value.length() - 1));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+        return switch (value.charAt(value.length() - 1)) {
+            case 'H' -> TimeUnit.HOURS.toNanos(amount);
+            case 'M' -> TimeUnit.MINUTES.toNanos(amount);
+            case 'S' -> TimeUnit.SECONDS.toNanos(amount);
+            case 'm' -> TimeUnit.MILLISECONDS.toNanos(amount);
+            case 'u' -> TimeUnit.MICROSECONDS.toNanos(amount);
+            case 'n' -> amount;
+            default -> 0;
+        };
     }
 
     /** A plain listener with {@code http_redirect}: 301 (308 for other methods than GET and HEAD) to https. */

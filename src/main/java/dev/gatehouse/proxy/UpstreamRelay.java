@@ -12,8 +12,10 @@ import dev.gatehouse.upstream.UpstreamService;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -48,7 +50,7 @@ final class UpstreamRelay implements UpstreamListener {
     private @Nullable UpstreamGroup admittedBy;
     private boolean holdsRetrySlot;
     private @Nullable UpstreamConnection connection;
-    private @Nullable ChannelFuture connecting;
+    private io.netty.util.concurrent.@Nullable Future<Channel> connecting;
     private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
     /** Body bytes (or trailers) were written upstream on some try. */
     private boolean bodyStreamed;
@@ -107,8 +109,13 @@ final class UpstreamRelay implements UpstreamListener {
             noTarget(ex, group);
             return;
         }
+        boolean trailers = upstreamHead.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
         HeaderRules.toUpstream(upstreamHead.headers(), chunked, ex.clientIp, trustedClient, preservedHost,
                 listenerPort, ex.requestId, ex.tls != null);
+        if (trailers && group.http2()) {
+            // HTTP/2 allows "te: trailers", and gRPC servers expect it
+            upstreamHead.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        }
         if (ex.upgrade != null) {
             HeaderRules.keepUpgrade(upstreamHead.headers(), ex.upgrade);
         }
@@ -160,21 +167,21 @@ final class UpstreamRelay implements UpstreamListener {
             return;
         }
         UpstreamService service = ex.route.service();
-        ChannelFuture f = pool.connect(endpoint.address(), service.connectTimeout(), group.tls(),
-                endpoint.authority());
+        io.netty.util.concurrent.Future<Channel> f = pool.open(endpoint.address(), service.connectTimeout(),
+                group.tls(), endpoint.authority(), group.http2());
         connecting = f;
         f.addListener(done -> connected(f, group));
     }
 
-    private void connected(ChannelFuture f, UpstreamGroup group) {
+    private void connected(io.netty.util.concurrent.Future<Channel> f, UpstreamGroup group) {
         group.connectEnded(f.isSuccess());
         if (f.isSuccess()) {
-            f.channel().closeFuture().addListener(closed -> group.connectionClosed());
+            f.getNow().closeFuture().addListener(closed -> group.connectionClosed());
         }
         if (f != connecting) {
             // the exchange this connection was opened for is gone
             if (f.isSuccess()) {
-                f.channel().close();
+                f.getNow().close();
             }
             return;
         }
@@ -194,7 +201,7 @@ final class UpstreamRelay implements UpstreamListener {
             }
             return;
         }
-        bind(ConnectionPool.connection(f.channel()));
+        bind(ConnectionPool.connection(f.getNow()));
     }
 
     private void bind(UpstreamConnection c) {
@@ -310,6 +317,12 @@ final class UpstreamRelay implements UpstreamListener {
             upstreamKeepAlive = HttpUtil.isKeepAlive(response);
             pinClient(ex, response);
             downstream.writeResponseHead(response);
+            if (msg instanceof FullHttpResponse full) {
+                // a response that ended with its head (HTTP/2, gRPC trailers-only) was written whole
+                ex.bytesSent += full.content().readableBytes();
+                responseComplete(ex);
+                return;
+            }
             if (!(msg instanceof HttpContent)) {
                 return;
             }
@@ -537,6 +550,9 @@ final class UpstreamRelay implements UpstreamListener {
     private void armTimer() {
         UpstreamService s = exchange.route.service();
         long period = Math.min(s.readTimeout().toNanos(), s.writeTimeout().toNanos());
+        if (exchange.deadlineNanos != 0) {
+            period = Math.min(period, exchange.deadlineNanos - System.nanoTime());
+        }
         RetrySpec policy = retry.policy();
         if (policy.perTryTimeout() != null) {
             period = Math.min(period, policy.perTryTimeout().toNanos());
@@ -574,6 +590,14 @@ final class UpstreamRelay implements UpstreamListener {
         long readTimeout = s.readTimeout().toNanos();
         long writeTimeout = s.writeTimeout().toNanos();
         long next = Math.min(readTimeout, writeTimeout);
+        if (ex.deadlineNanos != 0) {
+            long left = ex.deadlineNanos - now;
+            if (left <= 0) {
+                timedOut("deadline_exceeded", "the request's deadline (grpc-timeout) passed");
+                return;
+            }
+            next = Math.min(next, left);
+        }
         var perTry = retry.policy().perTryTimeout();
         if (perTry != null && !headReceived) {
             long left = tryStartNanos + perTry.toNanos() - now;

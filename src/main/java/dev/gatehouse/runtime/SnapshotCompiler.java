@@ -137,7 +137,7 @@ public final class SnapshotCompiler {
                     us.keepalive().maxIdlePerTarget(), us.keepalive().idleTimeout(), healthPolicy(us),
                     us.algorithm() == BalancingAlgorithm.CONSISTENT_HASH ? us.hashOn() : null, us.hashFallback(),
                     us.circuitBreakers(), us.healthChecks().active(), us.sticky(), us.slowStart(), registry,
-                    upstreamTls(us.tls(), "upstreams[" + u + "].tls", errors)));
+                    upstreamTls(us.tls(), "upstreams[" + u + "].tls", us.http2(), errors), us.http2()));
         }
 
         Map<String, UpstreamService> services = new HashMap<>();
@@ -156,7 +156,8 @@ public final class SnapshotCompiler {
                         false, hp.literal())), addresses, endpoints -> new RoundRobinBalancer(),
                         KeepaliveSpec.DEFAULTS.maxIdlePerTarget(), KeepaliveSpec.DEFAULTS.idleTimeout(),
                         HealthPolicy.NONE, null, HashKeySpec.IP, CircuitBreakerSpec.NONE, null, null,
-                        Duration.ZERO, registry, upstreamTls(ss.tls(), "services[" + s + "].tls", errors));
+                        Duration.ZERO, registry, upstreamTls(ss.tls(), "services[" + s + "].tls", ss.http2(), errors),
+                        ss.http2());
                 // a service URL is an implicit upstream of one target, listed under its own name
                 groups.put(groupName, group);
             } else {
@@ -229,12 +230,13 @@ public final class SnapshotCompiler {
     }
 
     /** The client TLS of an upstream, or null; a CA bundle or client certificate that does not load is an error. */
-    private @Nullable UpstreamTls upstreamTls(@Nullable UpstreamTlsSpec spec, String path, List<ConfigError> errors) {
+    private @Nullable UpstreamTls upstreamTls(@Nullable UpstreamTlsSpec spec, String path, boolean http2,
+            List<ConfigError> errors) {
         if (spec == null) {
             return null;
         }
         try {
-            return UpstreamTls.build(spec, path);
+            return UpstreamTls.build(spec, path, http2);
         } catch (IllegalArgumentException e) {
             errors.add(new ConfigError(source, 0, path, "cannot build TLS to the upstream: " + e.getMessage()));
             return null;

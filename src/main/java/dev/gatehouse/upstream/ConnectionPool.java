@@ -8,6 +8,14 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -35,6 +43,8 @@ public final class ConnectionPool {
     private final Bootstrap bootstrap;
     // confined to loop
     private final Map<Object, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
+    /** HTTP/2 connections (or connections being opened) per target and TLS settings. */
+    private final Map<Object, Future<Channel>> h2Connections = new HashMap<>();
     private int idleCount;
     private boolean sweepScheduled;
 
@@ -102,6 +112,110 @@ public final class ConnectionPool {
         return bootstrap.connect(address);
     }
 
+    /**
+     * A connection for one exchange, as a future channel whose pipeline ends with an {@link UpstreamConnection}:
+     * a new HTTP/1.1 connection (the caller tried {@link #pollIdle} first), or a new stream on this loop's HTTP/2
+     * connection to the target (opened on first use, replaced once it is closing or full).
+     */
+    public Future<Channel> open(InetSocketAddress address, Duration connectTimeout, @Nullable UpstreamTls tls,
+            String authority, boolean http2) {
+        assert loop.inEventLoop();
+        Promise<Channel> result = loop.newPromise();
+        if (!http2) {
+            ChannelFuture f = connect(address, connectTimeout, tls, authority);
+            f.addListener(done -> {
+                if (f.isSuccess()) {
+                    result.setSuccess(f.channel());
+                } else {
+                    result.setFailure(f.cause());
+                }
+            });
+            return result;
+        }
+        Object key = java.util.List.of("h2", key(address, tls));
+        Future<Channel> parent = h2Connections.get(key);
+        if (parent == null || parent.isDone() && (!parent.isSuccess() || !usable(parent.getNow()))) {
+            Future<Channel> opening = connectHttp2(address, connectTimeout, tls, authority);
+            h2Connections.put(key, opening);
+            opening.addListener(f -> {
+                if (!f.isSuccess()) {
+                    h2Connections.remove(key, opening);
+                }
+            });
+            parent = opening;
+        }
+        parent.addListener(f -> {
+            if (!f.isSuccess()) {
+                result.setFailure(f.cause());
+                return;
+            }
+            Channel connection = (Channel) f.getNow();
+            new Http2StreamChannelBootstrap(connection).handler(new ChannelInitializer<Http2StreamChannel>() {
+                @Override
+                protected void initChannel(Http2StreamChannel stream) {
+                    stream.config().setAutoRead(false);
+                    stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false))
+                            .addLast(new Http2ResponseAdapter())
+                            .addLast(UpstreamConnection.HANDLER_NAME, new UpstreamConnection(address, key));
+                }
+            }).open().addListener(s -> {
+                if (s.isSuccess()) {
+                    result.setSuccess((Channel) s.getNow());
+                } else {
+                    result.setFailure(s.cause());
+                }
+            });
+        });
+        return result;
+    }
+
+    /** An HTTP/2 connection that may carry another stream: open, not told to go away, below its stream limit. */
+    private static boolean usable(Channel connection) {
+        Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+        return connection.isActive() && codec != null && !codec.connection().goAwayReceived()
+                && codec.connection().local().canOpenStream();
+    }
+
+    private Future<Channel> connectHttp2(InetSocketAddress address, Duration connectTimeout,
+            @Nullable UpstreamTls tls, String authority) {
+        Promise<Channel> ready = loop.newPromise();
+        Bootstrap b = bootstrap.clone()
+                .option(ChannelOption.AUTO_READ, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
+                        connectTimeout.toMillis()))
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), authority, address.getPort()));
+                        }
+                        // streams read only when their relay asks: each stream's window bounds what waits
+                        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
+                                new Http2MultiplexHandler(new io.netty.channel.ChannelInboundHandlerAdapter()));
+                    }
+                });
+        ChannelFuture f = b.connect(address);
+        f.addListener(done -> {
+            if (!f.isSuccess()) {
+                ready.setFailure(f.cause());
+                return;
+            }
+            io.netty.handler.ssl.SslHandler ssl = f.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class);
+            if (ssl == null) {
+                ready.setSuccess(f.channel());
+                return;
+            }
+            ssl.handshakeFuture().addListener(h -> {
+                if (h.isSuccess()) {
+                    ready.setSuccess(f.channel());
+                } else {
+                    ready.setFailure(h.cause());
+                }
+            });
+        });
+        return ready;
+    }
+
     /** Plain connections by address; TLS ones by address and settings (equal settings share, across reloads). */
     private static Object key(InetSocketAddress address, @Nullable UpstreamTls tls) {
         return tls == null ? address : java.util.List.of(address, tls.settings());
@@ -117,6 +231,11 @@ public final class ConnectionPool {
         assert loop.inEventLoop();
         connection.unbind();
         Channel ch = connection.channel();
+        if (ch instanceof Http2StreamChannel) {
+            // a stream serves one exchange; its connection stays for the next
+            ch.close();
+            return;
+        }
         if (!ch.isActive() || maxIdlePerTarget == 0) {
             ch.close();
             return;

@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class UpstreamGroup {
 
     private final @Nullable UpstreamTls tls;
+    private final boolean http2;
 
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamGroup.class);
     private static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(3600);
@@ -66,8 +67,9 @@ public final class UpstreamGroup {
             Function<List<Endpoint>, Balancer> balancerFactory, int maxIdlePerTarget,
             Duration idleTimeout, HealthPolicy health, @Nullable HashKeySpec hashOn, HashKeySpec hashFallback,
             CircuitBreakerSpec breakers, @Nullable ActiveSpec activeCheck, @Nullable StickySpec sticky,
-            Duration slowStart, EndpointRegistry registry, @Nullable UpstreamTls tls) {
+            Duration slowStart, EndpointRegistry registry, @Nullable UpstreamTls tls, boolean http2) {
         this.tls = tls;
+        this.http2 = http2;
         this.name = name;
         this.targets = List.copyOf(targets);
         this.balancerFactory = balancerFactory;
@@ -195,6 +197,11 @@ public final class UpstreamGroup {
 
     public void connectionClosed() {
         counters.connections.decrementAndGet();
+    }
+
+    /** Requests go to the targets over HTTP/2 (one multiplexed connection per target and event loop). */
+    public boolean http2() {
+        return http2;
     }
 
     /** TLS to the targets, or null for plain HTTP. */

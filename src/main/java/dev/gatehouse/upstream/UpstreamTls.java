@@ -35,7 +35,19 @@ public final class UpstreamTls {
      * @throws IllegalArgumentException when the CA bundle or the client certificate cannot be used
      */
     public static UpstreamTls build(UpstreamTlsSpec spec, String where) {
+        return build(spec, where, false);
+    }
+
+    /** @param http2 offer h2 through ALPN (an upstream with protocol: http2) */
+    public static UpstreamTls build(UpstreamTlsSpec spec, String where, boolean http2) {
         SslContextBuilder b = SslContextBuilder.forClient();
+        if (http2) {
+            b.applicationProtocolConfig(new io.netty.handler.ssl.ApplicationProtocolConfig(
+                    io.netty.handler.ssl.ApplicationProtocolConfig.Protocol.ALPN,
+                    io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                    io.netty.handler.ssl.ApplicationProtocolNames.HTTP_2));
+        }
         if (!spec.verify()) {
             LOG.warn("{}: verify is false: upstream certificates are NOT checked (anyone on the path can read and "
                     + "change this traffic)", where);

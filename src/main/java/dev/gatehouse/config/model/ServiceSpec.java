@@ -20,7 +20,8 @@ public record ServiceSpec(
         Duration writeTimeout,
         RetrySpec retries,
         java.util.List<PluginSpec> plugins,
-        @Nullable UpstreamTlsSpec tls) {
+        @Nullable UpstreamTlsSpec tls,
+        boolean http2) {
 
     public ServiceSpec {
         plugins = java.util.List.copyOf(plugins);

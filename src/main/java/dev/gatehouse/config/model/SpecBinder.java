@@ -201,6 +201,7 @@ public final class SpecBinder {
         UpstreamSpec.StickySpec sticky = o.object("sticky", null, this::sticky);
         Duration slowStart = o.duration("slow_start", Duration.ZERO, true);
         UpstreamTlsSpec tls = o.object("tls", null, this::upstreamTls);
+        boolean http2 = protocol(o);
         UpstreamSpec.OnAllUnhealthy onAll = UpstreamSpec.OnAllUnhealthy.IGNORE_HEALTH;
         String onAllText = o.string("on_all_unhealthy", null);
         if (onAllText != null) {
@@ -222,7 +223,7 @@ public final class SpecBinder {
         }
         unique(o, "targets", names(targets, t -> t.address().toString()));
         return new UpstreamSpec(name, algorithm, targets, keepalive, hashOn, hashFallback, health, onAll,
-                breakers, sticky, slowStart, tls);
+                breakers, sticky, slowStart, tls, http2);
     }
 
     private @Nullable TargetSpec target(ConfigNode node, String path) {
@@ -509,6 +510,15 @@ public final class SpecBinder {
         return file;
     }
 
+    /** {@code protocol: http1 | http2} (h2 through ALPN with tls, h2c with prior knowledge without); true for http2. */
+    private boolean protocol(Obj o) {
+        String protocol = o.string("protocol", "http1");
+        if (!"http1".equals(protocol) && !"http2".equals(protocol)) {
+            o.error("protocol", "'" + protocol + "' (expected: http1 | http2)");
+        }
+        return "http2".equals(protocol);
+    }
+
     private @Nullable UpstreamTlsSpec upstreamTls(ConfigNode node, String path) {
         Obj o = obj(node, path);
         if (o == null) {
@@ -713,7 +723,11 @@ public final class SpecBinder {
         RetrySpec retries = o.object("retries", RetrySpec.NONE, this::retries);
         List<PluginSpec> plugins = o.plugins();
         UpstreamTlsSpec tls = o.object("tls", null, this::upstreamTls);
+        boolean http2 = protocol(o);
         o.finish();
+        if (http2 && url == null) {
+            o.error("protocol", "applies to a url: service (an upstream has its own protocol)");
+        }
         if (tls != null && (url == null || !url.startsWith("https://"))) {
             o.error("tls", "applies to an https:// url (an upstream has its own tls: block)");
         }
@@ -736,7 +750,7 @@ public final class SpecBinder {
             tls = UpstreamTlsSpec.DEFAULTS;
         }
         return name == null ? null : new ServiceSpec(name, upstream, parsedUrl, basePath, connect, read, write,
-                retries, plugins, tls);
+                retries, plugins, tls, http2);
     }
 
     private record ParsedUrl(ServiceSpec.ServiceUrl url, String path) {

@@ -25,7 +25,8 @@ public record UpstreamSpec(
         CircuitBreakerSpec circuitBreakers,
         @Nullable StickySpec sticky,
         java.time.Duration slowStart,
-        @Nullable UpstreamTlsSpec tls) {
+        @Nullable UpstreamTlsSpec tls,
+        boolean http2) {
 
     public UpstreamSpec {
         targets = List.copyOf(targets);
