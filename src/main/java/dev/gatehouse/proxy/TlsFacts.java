@@ -25,7 +25,13 @@ public final class TlsFacts extends ChannelInboundHandlerAdapter {
 
     private static final AttributeKey<TlsInfo> KEY = AttributeKey.valueOf("gatehouse.tls");
 
+    private final boolean clientCertificates;
     private @Nullable String sni;
+
+    /** @param clientCertificates the listener asks for client certificates (otherwise none is looked for) */
+    public TlsFacts(boolean clientCertificates) {
+        this.clientCertificates = clientCertificates;
+    }
 
     /** The facts of the connection {@code ch} belongs to (itself, or an HTTP/2 stream's parent), or null. */
     static @Nullable TlsInfo of(Channel ch) {
@@ -55,6 +61,10 @@ public final class TlsFacts extends ChannelInboundHandlerAdapter {
     private TlsInfo read(SSLSession session) {
         String subject = null;
         String fingerprint = null;
+        if (!clientCertificates) {
+            // asking would throw SSLPeerUnverifiedException, a costly way to learn nothing, on every handshake
+            return new TlsInfo(session.getProtocol(), session.getCipherSuite(), sni, null, null);
+        }
         try {
             Certificate[] chain = session.getPeerCertificates();
             if (chain.length > 0 && chain[0] instanceof X509Certificate cert) {

@@ -75,7 +75,8 @@ final class HttpServerInitializer extends ChannelInitializer<SocketChannel> {
         if (certificates != null) {
             // the handler replaces itself with an SslHandler once the ClientHello named a host
             p.addLast(TLS, new SniHandler(certificates::context, MAX_CLIENT_HELLO, HANDSHAKE_TIMEOUT_MS));
-            p.addLast(new TlsFacts());
+            p.addLast(new TlsFacts(current.tls() != null
+                    && current.tls().clientAuth() != dev.gatehouse.config.model.TlsSpec.ClientAuth.NONE));
             if (current.tls() != null && current.tls().http2()) {
                 p.addLast(new AlpnSwitch(current, limits));
             } else {
