@@ -49,6 +49,10 @@ record KeySource(String name, String kind, String arg) {
 
     /** The first key whose sources are all present in the request; the client address when none is. */
     static String key(List<List<KeySource>> keys, PluginExchange exchange) {
+        if (keys.size() == 1 && keys.get(0).size() == 1 && keys.get(0).get(0).kind.equals("ip")) {
+            // the common case needs no prefix: no other source can produce a key in this table
+            return exchange.clientIp();
+        }
         for (List<KeySource> combination : keys) {
             StringBuilder sb = new StringBuilder();
             boolean complete = true;
