@@ -45,6 +45,29 @@ final class AdminClient {
                 + admin.address().port()), admin);
     }
 
+    /**
+     * Sends one call to the instance running {@code config} and hands a 200 answer to {@code onOk}; anything else
+     * (no admin block, nobody answering, a refusal) is printed to stderr. Returns the command's exit code.
+     */
+    static int call(Path config, String method, String path, java.util.function.Consumer<String> onOk)
+            throws InterruptedException {
+        try {
+            HttpResponse<String> r = forConfig(config).send(method, path);
+            if (r.statusCode() == 200) {
+                onOk.accept(r.body());
+                return 0;
+            }
+            System.err.println("refused (" + r.statusCode() + "): " + r.body());
+            return 1;
+        } catch (ConfigException e) {
+            e.errors().forEach(System.err::println);
+            return 1;
+        } catch (IllegalStateException | IOException e) {
+            System.err.println("gatehouse: " + e.getMessage());
+            return 1;
+        }
+    }
+
     HttpResponse<String> send(String method, String path) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
                 .method(method, HttpRequest.BodyPublishers.noBody());

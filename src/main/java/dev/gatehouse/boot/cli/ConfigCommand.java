@@ -1,7 +1,5 @@
 package dev.gatehouse.boot.cli;
 
-import dev.gatehouse.config.model.ConfigException;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,21 +30,7 @@ final class ConfigCommand implements Runnable {
                 System.err.println("--format: '" + format + "' (expected: yaml or json)");
                 return 2;
             }
-            try {
-                HttpResponse<String> r = AdminClient.forConfig(config).send("GET", "/config?format=" + format);
-                if (r.statusCode() != 200) {
-                    System.err.println("export refused (" + r.statusCode() + "): " + r.body());
-                    return 1;
-                }
-                System.out.print(r.body());
-                return 0;
-            } catch (ConfigException e) {
-                e.errors().forEach(error -> System.err.println(error));
-                return 1;
-            } catch (IllegalStateException | java.io.IOException e) {
-                System.err.println("gatehouse: " + e.getMessage());
-                return 1;
-            }
+            return AdminClient.call(config, "GET", "/config?format=" + format, System.out::print);
         }
     }
 }

@@ -28,6 +28,16 @@ final class OfflineSnapshot {
     private OfflineSnapshot() {
     }
 
+    /** Compiles {@code config}, or prints every error (FILE:LINE: key: reason) and returns null. */
+    static @org.jspecify.annotations.Nullable Snapshot compileOrReport(Path config) throws java.io.IOException {
+        try {
+            return compile(config);
+        } catch (ConfigException e) {
+            e.errors().forEach(System.err::println);
+            return null;
+        }
+    }
+
     static Snapshot compile(Path config) throws ConfigException, java.io.IOException {
         GatewaySpec spec = new YamlConfigLoader().load(config);
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());

@@ -1,7 +1,5 @@
 package dev.gatehouse.boot.cli;
 
-import dev.gatehouse.config.model.ConfigException;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,20 +14,6 @@ final class ReloadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try {
-            HttpResponse<String> r = AdminClient.forConfig(config).send("POST", "/reload");
-            if (r.statusCode() == 200) {
-                System.out.println("reloaded: " + r.body());
-                return 0;
-            }
-            System.err.println("reload refused (" + r.statusCode() + "): " + r.body());
-            return 1;
-        } catch (ConfigException e) {
-            e.errors().forEach(error -> System.err.println(error));
-            return 1;
-        } catch (IllegalStateException | java.io.IOException e) {
-            System.err.println("gatehouse: " + e.getMessage());
-            return 1;
-        }
+        return AdminClient.call(config, "POST", "/reload", body -> System.out.println("reloaded: " + body));
     }
 }

@@ -1,6 +1,5 @@
 package dev.gatehouse.boot.cli;
 
-import dev.gatehouse.config.model.ConfigException;
 import dev.gatehouse.config.model.RouteSpec;
 import dev.gatehouse.routing.RoutableRequest;
 import dev.gatehouse.routing.RouteMatch;
@@ -57,11 +56,8 @@ final class RouteTestCommand implements Callable<Integer> {
             }
             headerMap.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
         }
-        Snapshot snapshot;
-        try {
-            snapshot = OfflineSnapshot.compile(config);
-        } catch (ConfigException e) {
-            e.errors().forEach(error -> System.err.println(error));
+        Snapshot snapshot = OfflineSnapshot.compileOrReport(config);
+        if (snapshot == null) {
             return 1;
         }
         String host = uri.getHost() == null ? headerMap.getOrDefault("host", "") : uri.getHost();

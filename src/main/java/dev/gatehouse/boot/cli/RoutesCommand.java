@@ -1,7 +1,5 @@
 package dev.gatehouse.boot.cli;
 
-import dev.gatehouse.config.model.ConfigError;
-import dev.gatehouse.config.model.ConfigException;
 import dev.gatehouse.config.model.RouteSpec;
 import dev.gatehouse.runtime.RouteEntry;
 import dev.gatehouse.runtime.Snapshot;
@@ -20,11 +18,8 @@ final class RoutesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws java.io.IOException {
-        Snapshot snapshot;
-        try {
-            snapshot = OfflineSnapshot.compile(config);
-        } catch (ConfigException e) {
-            e.errors().forEach(error -> System.err.println(error));
+        Snapshot snapshot = OfflineSnapshot.compileOrReport(config);
+        if (snapshot == null) {
             return 1;
         }
         System.out.println("Routes in configuration order; a request goes to the most specific match (exact host "

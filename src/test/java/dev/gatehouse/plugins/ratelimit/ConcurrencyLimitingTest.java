@@ -15,19 +15,24 @@ import org.junit.jupiter.api.Test;
 /** concurrency-limiting: in-flight requests per key are capped; slots come back when exchanges end. */
 class ConcurrencyLimitingTest {
 
+    /** A backend handler that answers 200 once {@code latch} opens. */
+    private static com.sun.net.httpserver.HttpHandler answerAfter(CountDownLatch latch) {
+        return ex -> {
+            try {
+                latch.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        };
+    }
+
     @Test
     void theThirdConcurrentRequestIsRefusedAndSlotsReturn() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         try (TestBackend backend = new TestBackend("b")) {
-            backend.handle("/slow", ex -> {
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                ex.sendResponseHeaders(200, -1);
-                ex.close();
-            });
+            backend.handle("/slow", answerAfter(release));
             try (Gateway gw = Gateway.start("""
                     listeners:
                       - name: public
@@ -65,15 +70,7 @@ class ConcurrencyLimitingTest {
     void aBoundedQueueWaitsForTheNextFreeSlotOrTimesOut() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         try (TestBackend backend = new TestBackend("b")) {
-            backend.handle("/slow", ex -> {
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                ex.sendResponseHeaders(200, -1);
-                ex.close();
-            });
+            backend.handle("/slow", answerAfter(release));
             try (Gateway gw = Gateway.start("""
                     listeners:
                       - name: public
@@ -106,15 +103,7 @@ class ConcurrencyLimitingTest {
 
                 // a wait that runs out gets 503 after queue_timeout
                 CountDownLatch never = new CountDownLatch(1);
-                backend.handle("/stuck", ex -> {
-                    try {
-                        never.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    ex.sendResponseHeaders(200, -1);
-                    ex.close();
-                });
+                backend.handle("/stuck", answerAfter(never));
                 var stuck = gw.client().sendAsync(HttpRequest.newBuilder(gw.uri("/stuck")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 org.awaitility.Awaitility.await().until(() -> backend.seen().size() == 3);
