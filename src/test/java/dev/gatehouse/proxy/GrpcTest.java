@@ -235,6 +235,40 @@ class GrpcTest {
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
     }
 
+    @Test
+    void anHttp2UpstreamOverTlsIsReachedThroughAlpn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        var pki = new dev.gatehouse.testing.TestCertificates(dir, "gRPC CA");
+        var cert = pki.issue(dir, "grpc", "grpc.internal", List.of("grpc.internal"), false,
+                dev.gatehouse.testing.TestCertificates.KeyFormat.PKCS8);
+        Server tlsServer = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .useTransportSecurity(cert.certFile().toFile(), cert.keyFile().toFile())
+                .addService(new Service()).build().start();
+        try (Gateway tlsGw = Gateway.startIn(dir, """
+                listeners:
+                  - name: public
+                    address: 127.0.0.1:0
+                services:
+                  - name: grpc
+                    url: "https://127.0.0.1:%d"
+                    protocol: http2
+                    tls: { ca: %s, sni: grpc.internal }
+                routes:
+                  - { name: grpc, service: grpc, paths: ["/grpc.testing.SimpleService/"], strip_path: false }
+                access_log: { target: off }
+                """.formatted(tlsServer.getPort(), pki.caFile().getFileName()))) {
+            ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", tlsGw.port()).usePlaintext().build();
+            try {
+                assertThat(SimpleServiceGrpc.newBlockingStub(c).unaryRpc(request("secure")).getResponseMessage())
+                        .isEqualTo("echo:secure");
+            } finally {
+                c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } finally {
+            tlsServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
     private static StreamObserver<SimpleResponse> observer(java.util.function.Consumer<SimpleResponse> onNext,
             CompletableFuture<?> failure) {
         return new StreamObserver<>() {
