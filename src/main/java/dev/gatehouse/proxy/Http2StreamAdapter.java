@@ -24,7 +24,7 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
  */
 public final class Http2StreamAdapter extends ChannelDuplexHandler {
 
-    /** The last frame written, so that "flush, then close" waits until it is really out. */
+    /** The end of the last response written, so that "flush, then close" waits until it is really out. */
     private @org.jspecify.annotations.Nullable ChannelFuture lastWrite;
 
     /**
@@ -43,9 +43,14 @@ public final class Http2StreamAdapter extends ChannelDuplexHandler {
             }
             return;
         }
-        ChannelPromise tracked = promise.unvoid();
-        lastWrite = tracked;
-        ctx.write(msg, tracked);
+        if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
+            // only the end of a response needs watching (a promise per chunk would cost for nothing)
+            ChannelPromise tracked = promise.unvoid();
+            lastWrite = tracked;
+            ctx.write(msg, tracked);
+            return;
+        }
+        ctx.write(msg, promise);
     }
 
     /**

@@ -84,7 +84,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private @Nullable Exchange exchange;
     /** Messages of requests that arrived behind the current one (HTTP pipelining), in order. */
-    private final ArrayDeque<HttpObject> pipelined = new ArrayDeque<>();
+    // small: pipelining is rare, and an HTTP/2 stream never pipelines (one handler per stream)
+    private final ArrayDeque<HttpObject> pipelined = new ArrayDeque<>(2);
     private boolean drainingPipeline;
     private boolean closeAfterResponse;
     private boolean closed;

@@ -24,7 +24,7 @@ final class RetryState {
     private boolean methodAllows;
     private int retriesDone;
     // retained copies of the body chunks sent so far, in order; owned here
-    private final ArrayDeque<HttpContent> replay = new ArrayDeque<>();
+    private final ArrayDeque<HttpContent> replay = new ArrayDeque<>(4);
     private long replayBytes;
     private boolean overflowed;
 

@@ -51,7 +51,7 @@ final class UpstreamRelay implements UpstreamListener {
     private boolean holdsRetrySlot;
     private @Nullable UpstreamConnection connection;
     private io.netty.util.concurrent.@Nullable Future<Channel> connecting;
-    private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
+    private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(4);
     /** Body bytes (or trailers) were written upstream on some try. */
     private boolean bodyStreamed;
     private boolean skippingInterim;
