@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.gatehouse.testing.Gateway;
+import dev.gatehouse.testing.GatewayProcess;
 import dev.gatehouse.testing.TestBackend;
 import dev.gatehouse.testing.TestRedis;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,7 +17,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The redis policy against a private redis-server: two gateways share one limit; Redis going away and back. */
+/**
+ * The redis policy against a private redis-server: two gateway processes (this JVM and a forked one) share one
+ * limit exactly; Redis going away and back.
+ */
 class RedisRateLimitingTest {
 
     private static String config(String backend, String redisUrl) {
@@ -71,14 +76,21 @@ class RedisRateLimitingTest {
                 """.formatted(redisUrl, backend);
     }
 
+    private static int status(int port, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
     @Test
-    void twoGatewaysAdmitNoMoreThanTheLimitCombined() throws Exception {
+    void twoGatewayProcessesAdmitNoMoreThanTheLimitCombined() throws Exception {
         try (TestRedis redis = new TestRedis(); TestBackend backend = new TestBackend("b");
-                Gateway a = Gateway.start(config(backend.address(), redis.url()));
-                Gateway b = Gateway.start(config(backend.address(), redis.url()))) {
+                Gateway inThisJvm = Gateway.start(config(backend.address(), redis.url()));
+                GatewayProcess forked = GatewayProcess.start(config(backend.address(), redis.url()))) {
+            int a = inThisJvm.port();
+            int b = forked.port();
             // both nodes reach Redis before the burst (the strict route answers 503 until they do)
-            for (Gateway gw : List.of(a, b)) {
-                await().atMost(Duration.ofSeconds(10)).until(() -> gw.get("/strict").statusCode() == 200);
+            for (int port : List.of(a, b)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> status(port, "/strict") == 200);
             }
             // one atomic script per decision: exact, whatever node answers, for each algorithm
             for (String path : List.of("/shared", "/shared-sliding", "/shared-bucket")) {
@@ -99,17 +111,18 @@ class RedisRateLimitingTest {
         }
     }
 
-    /** Each gateway in {@code clients} gets a thread sending {@code each} GETs; returns admitted, refused. */
-    private static int[] burst(List<Gateway> clients, String path, int each) throws InterruptedException {
+    /** Each gateway port in {@code clients} gets a thread sending {@code each} GETs; returns admitted, refused. */
+    private static int[] burst(List<Integer> clients, String path, int each) throws InterruptedException {
         AtomicInteger admitted = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
         List<Thread> threads = new ArrayList<>();
-        for (Gateway gw : clients) {
+        for (int port : clients) {
             Thread t = new Thread(() -> {
                 HttpClient client = HttpClient.newHttpClient();
                 for (int i = 0; i < each; i++) {
                     try {
-                        int status = client.send(HttpRequest.newBuilder(gw.uri(path)).build(),
+                        int status = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                                + path)).build(),
                                 HttpResponse.BodyHandlers.discarding()).statusCode();
                         (status == 200 ? admitted : refused).incrementAndGet();
                     } catch (Exception e) {
@@ -135,7 +148,7 @@ class RedisRateLimitingTest {
                 await().atMost(Duration.ofSeconds(10)).until(() -> gw.get("/strict").statusCode() == 200);
             }
             long callsBefore = redis.calls("evalsha") + redis.calls("eval");
-            int[] counts = burst(List.of(a, b), "/batched", 100);
+            int[] counts = burst(List.of(a.port(), b.port()), "/batched", 100);
             long calls = redis.calls("evalsha") + redis.calls("eval") - callsBefore;
             // each node stops at the limit by its own view, so two nodes admit between 1x and 2x the limit
             assertThat(counts[0]).isBetween(50, 100);
