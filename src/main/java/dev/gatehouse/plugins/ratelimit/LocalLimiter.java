@@ -4,13 +4,14 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The counters of one plugin's limits on this node, by key, for all event loops. One key's counters for every limit
- * sit in one small object updated under its own lock (contention is per client key, not global), so a request is
- * checked against every limit and counted only when all of them allow it: a request refused by the per-second
- * limit does not use up the hourly one. Keys idle for longer than their state matters are forgotten, and at most
- * {@value #MAX_KEYS} are kept.
+ * sit in one small immutable object, replaced with compare-and-set (lock-free: a request whose update loses the
+ * race computes again from the winner's counters), so a request is checked against every limit and counted only
+ * when all of them allow it: a request refused by the per-second limit does not use up the hourly one. Keys idle
+ * for longer than their state matters are forgotten, and at most {@value #MAX_KEYS} are kept.
  */
 final class LocalLimiter {
 
@@ -29,7 +30,10 @@ final class LocalLimiter {
             long delayMillis) {
     }
 
-    /** Per-key counters for every limit; guarded by the object's own lock. */
+    /**
+     * Per-key counters for every limit. Never changed once published in the table's reference: each decision works
+     * on a copy and swaps it in.
+     */
     static final class State {
         final long[] window;
         final long[] count;
@@ -42,6 +46,17 @@ final class LocalLimiter {
             previous = new long[limits];
             tokens = new double[limits];
         }
+
+        private State(State from) {
+            window = from.window.clone();
+            count = from.count.clone();
+            previous = from.previous.clone();
+            tokens = from.tokens.clone();
+        }
+
+        State copy() {
+            return new State(this);
+        }
     }
 
     private final RateLimitingPlugin.Algorithm algorithm;
@@ -49,15 +64,15 @@ final class LocalLimiter {
     private final long[] windowMillis;
     private final long[] capacity;
     private final long[] immediate;
-    private final Cache<String, State> states;
+    private final Cache<String, AtomicReference<State>> states;
     /** Built once: a lambda capturing the limit count would be allocated on every lookup. */
-    private final java.util.function.Function<String, State> newState;
+    private final java.util.function.Function<String, AtomicReference<State>> newState;
 
     /**
      * @param states the key table, from {@link #table}; kept across reloads so that quotas survive them
      */
     LocalLimiter(RateLimitingPlugin.Algorithm algorithm, List<RateLimitingPlugin.Limit> limits,
-            Cache<String, State> states) {
+            Cache<String, AtomicReference<State>> states) {
         int n = limits.size();
         this.algorithm = algorithm;
         this.requests = new long[n];
@@ -72,11 +87,11 @@ final class LocalLimiter {
             immediate[i] = l.immediate();
         }
         this.states = states;
-        this.newState = k -> new State(n);
+        this.newState = k -> new AtomicReference<>(new State(n));
     }
 
     /** A key table whose idle keys are dropped after {@code idle}. */
-    static Cache<String, State> table(Duration idle) {
+    static Cache<String, AtomicReference<State>> table(Duration idle) {
         return Caffeine.newBuilder().maximumSize(MAX_KEYS).expireAfterAccess(idle).build();
     }
 
@@ -94,12 +109,14 @@ final class LocalLimiter {
     /** Checks every limit; counts the request in all of them only when all allow it. */
     Decision[] take(String key, long nowMillis) {
         int n = requests.length;
-        State s = states.getIfPresent(key);
-        if (s == null) {
-            s = states.get(key, newState);
+        AtomicReference<State> ref = states.getIfPresent(key);
+        if (ref == null) {
+            ref = states.get(key, newState);
         }
         Decision[] out = new Decision[n];
-        synchronized (s) {
+        while (true) {
+            State old = ref.get();
+            State s = old.copy();
             boolean allowed = true;
             for (int i = 0; i < n; i++) {
                 advance(s, i, nowMillis);
@@ -108,8 +125,11 @@ final class LocalLimiter {
             for (int i = 0; i < n; i++) {
                 out[i] = allowed ? commit(s, i, nowMillis) : peek(s, i, nowMillis);
             }
+            // a refusal changes nothing worth keeping (the roll-over is recomputed next time)
+            if (!allowed || ref.compareAndSet(old, s)) {
+                return out;
+            }
         }
-        return out;
     }
 
     /** Rolls windows over and refills buckets up to {@code now}. */

@@ -289,7 +289,8 @@ public final class RateLimitingPlugin implements Plugin {
                     + limits.stream().map(l -> l.per().toMillis()).toList();
             Duration idle = LocalLimiter.idleAfter(config.algorithm(), limits);
             @SuppressWarnings("unchecked")
-            Cache<String, LocalLimiter.State> table = environment.retained(stateKey, Cache.class,
+            Cache<String, java.util.concurrent.atomic.AtomicReference<LocalLimiter.State>> table = environment.retained(
+                    stateKey, Cache.class,
                     () -> LocalLimiter.table(idle));
             return new RateLimitingPlugin(config, windows, keys, new LocalLimiter(config.algorithm(), limits, table),
                     null, null);
