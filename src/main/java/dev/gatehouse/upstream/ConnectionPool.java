@@ -77,20 +77,13 @@ public final class ConnectionPool {
     }
 
     /**
-     * Opens a new connection. The future completes on this loop; on success the channel's pipeline ends with an
-     * {@link UpstreamConnection} (see {@link #connection(Channel)}).
-     */
-    public ChannelFuture connect(InetSocketAddress address, Duration connectTimeout) {
-        return connect(address, connectTimeout, null, "");
-    }
-
-    /**
-     * Opens a new connection, with TLS first when {@code tls} is set (the request waits for the handshake; a
-     * failed handshake closes the connection, which the relay answers 502).
+     * Opens a new HTTP/1.1 connection, with TLS first when {@code tls} is set (the request waits for the
+     * handshake; a failed handshake closes the connection, which the relay answers 502). The future completes on
+     * this loop; on success the channel's pipeline ends with an {@link UpstreamConnection}.
      *
      * @param authority the target's {@code host:port}, for SNI and the certificate check
      */
-    public ChannelFuture connect(InetSocketAddress address, Duration connectTimeout, @Nullable UpstreamTls tls,
+    private ChannelFuture connect(InetSocketAddress address, Duration connectTimeout, @Nullable UpstreamTls tls,
             String authority) {
         assert loop.inEventLoop();
         UpstreamConnection connection = new UpstreamConnection(address, key(address, tls));
