@@ -177,7 +177,9 @@ public final class RateLimitingPlugin implements Plugin {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Retry-After", String.valueOf((retryAfter + 999) / 1000));
         if (!config.hideClientHeaders()) {
-            quotaHeaders(decisions, (name, value) -> headers.put(name.toString(), value));
+            HttpHeaders quota = new io.netty.handler.codec.http.DefaultHttpHeaders();
+            quotaHeaders(decisions, quota, true);
+            quota.forEach(e -> headers.put(e.getKey(), e.getValue()));
         }
         return new Outcome.Respond(config.errorCode(), "rate_limited", config.errorMessage(), headers, null, null);
     }
@@ -196,14 +198,27 @@ public final class RateLimitingPlugin implements Plugin {
             return;
         }
         HttpHeaders h = response.headers();
-        quotaHeaders(decisions, h::set);
+        quotaHeaders(decisions, h, h.contains(LIMIT) || h.contains(POLICY));
     }
 
-    private interface HeaderSink {
-        void put(AsciiString name, String value);
+    /** Decimal strings of small numbers, built once: remaining and reset values are mostly small. */
+    private static final String[] NUMBERS = new String[1024];
+
+    static {
+        for (int i = 0; i < NUMBERS.length; i++) {
+            NUMBERS[i] = Integer.toString(i);
+        }
     }
 
-    private void quotaHeaders(LocalLimiter.Decision[] decisions, HeaderSink sink) {
+    private static String number(long n) {
+        return n >= 0 && n < NUMBERS.length ? NUMBERS[(int) n] : Long.toString(n);
+    }
+
+    /**
+     * Writes the quota headers. {@code replace}: an existing value of the same name is replaced; otherwise the
+     * headers are only added (a response from upstream rarely carries them, and adding skips a search per header).
+     */
+    private void quotaHeaders(LocalLimiter.Decision[] decisions, HttpHeaders h, boolean replace) {
         int tightest = 0;
         for (int i = 1; i < decisions.length; i++) {
             if (decisions[i].remaining() < decisions[tightest].remaining()) {
@@ -213,17 +228,26 @@ public final class RateLimitingPlugin implements Plugin {
         LocalLimiter.Decision d = decisions[tightest];
         long reset = (d.resetMillis() + 999) / 1000;
         if (config.headers() == HeaderStyle.KONG) {
-            sink.put(LIMIT, windows.get(tightest).limitValue());
-            sink.put(REMAINING, String.valueOf(d.remaining()));
-            sink.put(RESET, String.valueOf(reset));
+            put(h, replace, LIMIT, windows.get(tightest).limitValue());
+            put(h, replace, REMAINING, number(d.remaining()));
+            put(h, replace, RESET, number(reset));
             for (int i = 0; i < decisions.length; i++) {
                 Window w = windows.get(i);
-                sink.put(w.limitHeader(), w.limitValue());
-                sink.put(w.remainingHeader(), String.valueOf(decisions[i].remaining()));
+                put(h, replace, w.limitHeader(), w.limitValue());
+                put(h, replace, w.remainingHeader(), number(decisions[i].remaining()));
             }
         } else {
-            sink.put(POLICY, policyHeader);
-            sink.put(RATE_LIMIT, "\"" + windows.get(tightest).policyName() + "\";r=" + d.remaining() + ";t=" + reset);
+            put(h, replace, POLICY, policyHeader);
+            put(h, replace, RATE_LIMIT, "\"" + windows.get(tightest).policyName() + "\";r=" + d.remaining() + ";t="
+                    + reset);
+        }
+    }
+
+    private static void put(HttpHeaders h, boolean replace, AsciiString name, String value) {
+        if (replace) {
+            h.set(name, value);
+        } else {
+            h.add(name, value);
         }
     }
 
