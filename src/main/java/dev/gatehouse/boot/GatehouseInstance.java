@@ -480,10 +480,6 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
         return port;
     }
 
-    public int connectionCount() {
-        return server.connectionCount();
-    }
-
     /** Graceful stop within the configured drain timeout. */
     @Override
     public void close() {

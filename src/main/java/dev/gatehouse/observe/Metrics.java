@@ -20,7 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -43,7 +43,8 @@ public final class Metrics {
     private final ConcurrentHashMap<String, RouteMeters> routes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> retries = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> rejections = new ConcurrentHashMap<>();
-    private final AtomicLong activeRequests = new AtomicLong();
+    /** Every event loop adds and subtracts: a LongAdder keeps them from contending on one cache line. */
+    private final LongAdder activeRequests = new LongAdder();
     private final Counter reloads;
     private final Counter reloadFailures;
     private final MultiGauge targetHealth;
@@ -62,7 +63,7 @@ public final class Metrics {
                 .baseUnit("bytes").description("direct memory held by Netty's pooled allocator").register(registry);
         Gauge.builder("gatehouse.netty.allocator.used.heap", pool, p -> p.metric().usedHeapMemory())
                 .baseUnit("bytes").description("heap memory held by Netty's pooled allocator").register(registry);
-        Gauge.builder("gatehouse.requests.active", activeRequests, AtomicLong::get)
+        Gauge.builder("gatehouse.requests.active", activeRequests, LongAdder::sum)
                 .description("requests being handled now").register(registry);
         reloads = Counter.builder("gatehouse.config.reloads").tag("result", "applied")
                 .description("configuration changes swapped in, or rejected").register(registry);
@@ -93,7 +94,7 @@ public final class Metrics {
     }
 
     public void requestStarted() {
-        activeRequests.incrementAndGet();
+        activeRequests.increment();
     }
 
     /**
@@ -104,7 +105,7 @@ public final class Metrics {
      */
     public void requestEnded(String route, String service, String method, int status, long totalNanos,
             long upstreamNanos, long bytesIn, long bytesOut) {
-        activeRequests.decrementAndGet();
+        activeRequests.decrement();
         RouteMeters m = routes.get(route);
         if (m == null) {
             m = routes.computeIfAbsent(route, r -> new RouteMeters(r, service));

@@ -128,11 +128,6 @@ public final class RateLimitingPlugin implements Plugin {
         this.maxDelay = longest.isZero() ? null : longest;
     }
 
-    /** Failed Redis calls of the rate limiters since start-up. */
-    public static long redisFailures() {
-        return RedisFailures.count();
-    }
-
     /** A queueing token bucket keeps requests waiting up to its longest delay, plus a margin. */
     @Override
     public @Nullable Duration awaitTimeout() {

@@ -27,9 +27,4 @@ final class RedisFailures {
             LOG.warn("redis unreachable ({}); {} ({} failures so far)", error.toString(), consequence, failures);
         }
     }
-
-    /** Failures since start-up. */
-    static long count() {
-        return COUNT.get();
-    }
 }
