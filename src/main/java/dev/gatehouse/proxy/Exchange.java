@@ -6,7 +6,9 @@ import dev.gatehouse.plugin.api.AttrKey;
 import dev.gatehouse.plugin.api.ExchangeSummary;
 import dev.gatehouse.plugin.api.TlsInfo;
 import dev.gatehouse.plugin.api.PluginExchange;
+import dev.gatehouse.plugin.api.BodyTransformer;
 import dev.gatehouse.plugin.runtime.PluginChain;
+import dev.gatehouse.plugin.runtime.ResponseBodyPipeline;
 import io.netty.handler.codec.http.HttpContent;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
@@ -25,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * The state of one request, from its head to its log line: the one per-request object. Touched only on the
  * client connection's event loop.
  */
-final class Exchange implements RoutableRequest, PluginExchange {
+final class Exchange implements RoutableRequest, PluginExchange, ResponseBodyPipeline.Owner {
 
     final Snapshot snapshot;
     final HttpRequest request;
@@ -60,6 +62,8 @@ final class Exchange implements RoutableRequest, PluginExchange {
     /** The gateway answered this request itself; remaining body chunks are dropped. */
     boolean answeredLocally;
     boolean responseStarted;
+    /** The response has no body for the client (HEAD, 204, 304), whatever the plugins' body steps produce. */
+    boolean bodyless;
     int status;
     long bytesSent;
     @Nullable Endpoint endpoint;
@@ -85,6 +89,8 @@ final class Exchange implements RoutableRequest, PluginExchange {
     /** Plugins are still deciding: the request is not sent upstream yet. */
     boolean pluginsPending;
     private @Nullable IdentityHashMap<AttrKey<?>, Object> attributes;
+    /** The response body's transformers and watchers, when plugins set some; else null (the bytes pass as they are). */
+    @Nullable ResponseBodyPipeline responseBody;
     /** Seconds for a {@code Retry-After} header on a local reply, or 0 for none. */
     long retryAfterSeconds;
     /** The circuit breaker that refused this request, for the {@code x-gatehouse-overflow} header; or null. */
@@ -207,6 +213,26 @@ final class Exchange implements RoutableRequest, PluginExchange {
                 (System.nanoTime() - startNanos) / 1000,
                 upstreamHeadNanos == 0 ? -1 : (upstreamHeadNanos - upstreamStartNanos) / 1000,
                 upstreamStartNanos == 0 ? -1 : (upstreamStartNanos - startNanos) / 1000, traceId);
+    }
+
+    @Override
+    public void transformResponseBody(BodyTransformer transformer) {
+        responseBodyPipeline().add(transformer);
+    }
+
+    @Override
+    public ResponseBodyPipeline responseBodyPipeline() {
+        ResponseBodyPipeline p = responseBody;
+        if (p == null) {
+            p = new ResponseBodyPipeline(this);
+            responseBody = p;
+        }
+        return p;
+    }
+
+    @Override
+    public String scheme() {
+        return tls == null ? "http" : "https";
     }
 
     @Override

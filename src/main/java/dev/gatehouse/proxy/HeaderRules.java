@@ -117,10 +117,25 @@ final class HeaderRules {
      * @return whether the client connection can stay open after this response
      */
     static boolean toClient(HttpResponse r, boolean keepAlive, boolean http10, boolean bodyless) {
-        HttpHeaders h = r.headers();
+        return frame(r, keepAlive, http10, bodyless, stripHopByHop(r));
+    }
+
+    /**
+     * The first half of {@link #toClient}, before the response plugins see the head: hop-by-hop fields go.
+     *
+     * @return whether the upstream sent the body chunked
+     */
+    static boolean stripHopByHop(HttpResponse r) {
         boolean chunked = HttpUtil.isTransferEncodingChunked(r);
+        removeHopByHop(r.headers());
+        return chunked;
+    }
+
+    /** The second half of {@link #toClient}, after the plugins: framing and {@code Connection}. */
+    static boolean frame(HttpResponse r, boolean keepAlive, boolean http10, boolean bodyless,
+            boolean upstreamChunked) {
+        HttpHeaders h = r.headers();
         boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
-        removeHopByHop(h);
         if (!bodyless && !hasLength) {
             if (http10) {
                 // An HTTP/1.0 client cannot read chunks: the end of the body is the end of the connection.
@@ -128,7 +143,7 @@ final class HeaderRules {
             } else {
                 h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             }
-        } else if (bodyless && chunked && !hasLength) {
+        } else if (bodyless && upstreamChunked && !hasLength) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         if (!keepAlive) {

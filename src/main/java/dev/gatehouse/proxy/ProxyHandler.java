@@ -13,6 +13,8 @@ import dev.gatehouse.plugin.api.TlsInfo;
 import dev.gatehouse.config.model.ListenerSpec;
 import dev.gatehouse.plugin.runtime.PluginChain;
 import dev.gatehouse.observe.AccessLogEntry;
+import dev.gatehouse.plugin.runtime.ResponseBodyPipeline;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -21,6 +23,10 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -247,6 +253,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private void afterPlugins(Exchange ex, Outcome outcome) {
         if (exchange != ex || closed) {
             releaseHeld(ex);
+            if (outcome instanceof Outcome.Send send) {
+                send.response().release();
+            }
             return;
         }
         ex.pluginsPending = false;
@@ -254,6 +263,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             releaseHeld(ex);
             context.metrics().pluginAnswered(ex.route.name(), respond.code());
             reject(ex, HttpResponseStatus.valueOf(respond.status()), respond, respond.code(), respond.message());
+            return;
+        }
+        if (outcome instanceof Outcome.Send send) {
+            releaseHeld(ex);
+            ex.requestComplete = ex.requestComplete || !HttpUtil.isTransferEncodingChunked(ex.request)
+                    && HttpUtil.getContentLength(ex.request, 0L) == 0;
+            sendStored(ex, send.response());
             return;
         }
         forward(ex);
@@ -500,19 +516,51 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ctx.flush();
     }
 
+    /**
+     * Writes a response head from the upstream (with its body when it is a {@link FullHttpResponse}); the body's
+     * chunks follow through {@link #writeResponseBody}.
+     */
     void writeResponseHead(HttpResponse response) {
         Exchange ex = exchange;
-        ex.responseStarted = true;
-        ex.status = response.status().code();
-        int code = ex.status;
-        boolean bodyless = ex.head || code == 204 || code == 304;
         boolean keepAlive = ex.clientKeepAlive && !closeAfterResponse && !context.draining()
                 && !limits.keepaliveTimeout().isZero();
-        if (!HeaderRules.toClient(response, keepAlive, ex.http10, bodyless)) {
+        writeHead(ex, response, keepAlive);
+    }
+
+    /**
+     * The response-headers phase, then the head (and a whole response's body) to the client. The framing is chosen
+     * after the plugins, which may change the status or the body's length.
+     */
+    private void writeHead(Exchange ex, HttpResponse response, boolean keepAlive) {
+        ex.responseStarted = true;
+        ex.status = response.status().code();
+        boolean upstreamChunked = HeaderRules.stripHopByHop(response);
+        addHsts(response);
+        ex.plugins().runResponseHeaders(ex, response, ex);
+        ex.status = response.status().code();
+        int code = ex.status;
+        ex.bodyless = ex.head || code == 204 || code == 304;
+        ResponseBodyPipeline body = ex.responseBody;
+        if (response instanceof FullHttpResponse full && body != null) {
+            // the plugins' body steps see a whole response's body as one last chunk
+            HttpResponse head = new DefaultHttpResponse(full.protocolVersion(), full.status(), full.headers());
+            if (!HeaderRules.frame(head, keepAlive, ex.http10, ex.bodyless, upstreamChunked)) {
+                closeAfterResponse = true;
+            }
+            ctx.write(head, ctx.voidPromise());
+            LastHttpContent last = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
+            writeResponseBody(last);
+            return;
+        }
+        if (!HeaderRules.frame(response, keepAlive, ex.http10, ex.bodyless, upstreamChunked)) {
             closeAfterResponse = true;
         }
-        addHsts(response);
-        ex.plugins().runResponseHeaders(ex, response);
+        if (response instanceof FullHttpResponse full) {
+            if (ex.bodyless) {
+                full.content().clear();
+            }
+            ex.bytesSent += full.content().readableBytes();
+        }
         ctx.write(response, ctx.voidPromise());
     }
 
@@ -522,12 +570,47 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** A chunk of the response body: through the plugins' body steps when there are some, then to the client. */
     void writeResponseBody(HttpContent content) {
         Exchange ex = exchange;
-        if (ex != null && ex.plugins().watchesBodies()) {
-            ex.plugins().runResponseBody(ex, content.content(), content instanceof LastHttpContent);
+        ResponseBodyPipeline body = ex == null ? null : ex.responseBody;
+        if (body == null) {
+            if (ex != null) {
+                ex.bytesSent += content.content().readableBytes();
+            }
+            ctx.write(content, ctx.voidPromise());
+            return;
         }
-        ctx.write(content, ctx.voidPromise());
+        boolean last = content instanceof LastHttpContent;
+        if (!body.transforms()) {
+            body.run(content.content(), last);
+            ex.bytesSent += content.content().readableBytes();
+            ctx.write(content, ctx.voidPromise());
+            return;
+        }
+        ByteBuf out;
+        try {
+            out = body.run(content.content(), last);
+        } catch (RuntimeException e) {
+            // the pipeline freed the chunk and what it held; the client must not take the rest for a whole body
+            relay.abort();
+            abortClient(ex);
+            return;
+        }
+        if (ex.bodyless) {
+            out.release();
+            out = Unpooled.EMPTY_BUFFER;
+        }
+        ex.bytesSent += out.readableBytes();
+        if (last) {
+            LastHttpContent end = new DefaultLastHttpContent(out);
+            end.trailingHeaders().set(((LastHttpContent) content).trailingHeaders());
+            ctx.write(end, ctx.voidPromise());
+        } else if (out.isReadable()) {
+            ctx.write(new DefaultHttpContent(out), ctx.voidPromise());
+        } else {
+            out.release();
+        }
     }
 
     /** The response was relayed completely. */
@@ -602,13 +685,22 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (ex.overflow != null) {
             response.headers().set(OVERFLOW_HEADER, ex.overflow);
         }
-        ex.bytesSent = response.content().readableBytes();
-        if (ex.head) {
-            response.content().clear();
+        writeWhole(ex, response, !close);
+    }
+
+    /** Answers with a response a plugin holds (a cache hit). */
+    private void sendStored(Exchange ex, FullHttpResponse response) {
+        ex.answeredLocally = true;
+        boolean keepAlive = ex.clientKeepAlive && !closeAfterResponse && !context.draining()
+                && (ex.requestComplete || http2Stream);
+        if (!keepAlive) {
+            closeAfterResponse = true;
         }
-        addHsts(response);
-        ex.plugins().runResponseHeaders(ex, response);
-        ctx.write(response, ctx.voidPromise());
+        writeWhole(ex, response, keepAlive);
+    }
+
+    private void writeWhole(Exchange ex, FullHttpResponse response, boolean keepAlive) {
+        writeHead(ex, response, keepAlive);
         exchangeComplete(ex);
     }
 
@@ -732,7 +824,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         HeaderRules.toClient(response, true, false, true);
         HeaderRules.keepUpgrade(response.headers(), ex.upgrade);
         addHsts(response);
-        ex.plugins().runResponseHeaders(ex, response);
+        ex.plugins().runResponseHeaders(ex, response, ex);
+        if (ex.responseBody != null) {
+            // a tunnel's bytes are not a body: nothing transforms them
+            ex.responseBody.abandon();
+            ex.responseBody = null;
+        }
         ctx.writeAndFlush(response);
         log(ex);
         exchange = null;
@@ -802,6 +899,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void log(Exchange ex) {
         releaseHeld(ex);
+        if (ex.responseBody != null) {
+            ex.responseBody.abandon();
+        }
         ex.plugins().runComplete(ex, ex.loggedStatus());
         RouteEntry route = ex.route;
         long now = System.nanoTime();

@@ -317,9 +317,8 @@ final class UpstreamRelay implements UpstreamListener {
             upstreamKeepAlive = HttpUtil.isKeepAlive(response);
             pinClient(ex, response);
             downstream.writeResponseHead(response);
-            if (msg instanceof FullHttpResponse full) {
+            if (msg instanceof FullHttpResponse) {
                 // a response that ended with its head (HTTP/2, gRPC trailers-only) was written whole
-                ex.bytesSent += full.content().readableBytes();
                 responseComplete(ex);
                 return;
             }
@@ -335,7 +334,6 @@ final class UpstreamRelay implements UpstreamListener {
             }
             return;
         }
-        ex.bytesSent += content.content().readableBytes();
         boolean last = content instanceof LastHttpContent;
         downstream.writeResponseBody(content);
         if (last) {

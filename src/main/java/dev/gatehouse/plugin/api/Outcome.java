@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  * What a plugin's request phase decided: go on, answer now, or wait for something asynchronous (Envoy's
  * Continue / sendLocalReply / StopIteration, as a value).
  */
-public sealed interface Outcome permits Outcome.Continue, Outcome.Respond, Outcome.Await, Outcome.OnLoop {
+public sealed interface Outcome permits Outcome.Continue, Outcome.Respond, Outcome.Send, Outcome.Await,
+        Outcome.OnLoop {
 
     /** Go on with the next plugin, then the upstream. */
     Outcome CONTINUE = Continue.INSTANCE;
@@ -37,6 +38,14 @@ public sealed interface Outcome permits Outcome.Continue, Outcome.Respond, Outco
         public Respond {
             headers = Map.copyOf(headers);
         }
+    }
+
+    /**
+     * Answer the client with a complete response of the plugin's own (a stored one: a cache hit); the upstream is
+     * not called. The gateway owns the response from here on and releases it; the response-headers phase still runs
+     * on it, and the gateway sets the framing ({@code Connection}, chunking) the client needs.
+     */
+    record Send(io.netty.handler.codec.http.FullHttpResponse response) implements Outcome {
     }
 
     /**

@@ -62,6 +62,18 @@ public interface PluginExchange {
     /** The connection's TLS facts (protocol, SNI, the client certificate), or null on a plain connection. */
     @Nullable TlsInfo tls();
 
+    /**
+     * Puts a transformer on this response's body; only from {@link Plugin#onResponseHeaders}. Transformers run in
+     * the order of that phase (nearest the upstream first), and a plugin's {@link Plugin#onResponseBody} sees the
+     * body as the transformers installed before it left it. The plugin fixes the headers the change affects
+     * ({@code Content-Length}, {@code Content-Encoding}, {@code ETag}); without a {@code Content-Length} the gateway
+     * sends the body chunked.
+     */
+    void transformResponseBody(BodyTransformer transformer);
+
+    /** The scheme the client used: {@code http} or {@code https}. */
+    String scheme();
+
     /** Timings, sizes and the upstream of this request so far; complete in {@link Plugin#onComplete}. */
     ExchangeSummary summary();
 

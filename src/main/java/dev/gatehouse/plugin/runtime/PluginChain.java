@@ -103,18 +103,6 @@ public final class PluginChain {
         return Outcome.CONTINUE;
     }
 
-    /** Runs the response-body phase for one chunk, in reverse order. */
-    public void runResponseBody(PluginExchange exchange, ByteBuf chunk, boolean last) {
-        Entry[] watchers = forConsumer(exchange).responseBody;
-        for (int i = watchers.length - 1; i >= 0; i--) {
-            try {
-                watchers[i].plugin().onResponseBody(exchange, chunk, last);
-            } catch (RuntimeException e) {
-                LOG.error("plugin '{}' failed on the response body of {}", watchers[i].name(), exchange.requestId(), e);
-            }
-        }
-    }
-
     public boolean isEmpty() {
         return entries.length == 0 && byConsumer.isEmpty();
     }
@@ -155,7 +143,8 @@ public final class PluginChain {
     }
 
     /**
-     * Runs the request phase. {@code done} receives {@link Outcome#CONTINUE} or a {@link Outcome.Respond}, on
+     * Runs the request phase. {@code done} receives {@link Outcome#CONTINUE}, a {@link Outcome.Respond} or a
+     * {@link Outcome.Send}, on
      * {@code loop}: at once when no plugin waits, later otherwise. A plugin that throws answers 500.
      */
     public void runRequest(PluginExchange exchange, EventExecutor loop, java.util.function.Consumer<Outcome> done) {
@@ -187,7 +176,7 @@ public final class PluginChain {
                 resumeLater(i, await, exchange, loop, done);
                 return;
             }
-            if (outcome instanceof Outcome.Respond) {
+            if (outcome instanceof Outcome.Respond || outcome instanceof Outcome.Send) {
                 done.accept(outcome);
                 return;
             }
@@ -246,7 +235,7 @@ public final class PluginChain {
                 } else {
                     done.accept(Outcome.error(503, "plugin_unavailable", "plugin '" + name + "' could not decide"));
                 }
-            } else if (outcome instanceof Outcome.Respond) {
+            } else if (outcome instanceof Outcome.Respond || outcome instanceof Outcome.Send) {
                 done.accept(outcome);
             } else {
                 runFrom(index + 1, exchange, loop, done);
@@ -254,20 +243,37 @@ public final class PluginChain {
         }));
     }
 
-    /** Runs the response-headers phase, in reverse order. */
-    public void runResponseHeaders(PluginExchange exchange, HttpResponse response) {
+    /**
+     * Runs the response-headers phase, in reverse order, and lays out the body's way to the client: the
+     * transformers plugins install and the plugins that watch the body, in that same order.
+     */
+    public void runResponseHeaders(PluginExchange exchange, HttpResponse response,
+            ResponseBodyPipeline.Owner body) {
         PluginChain own = forConsumer(exchange);
         if (own != this) {
-            own.runResponseHeaders(exchange, response);
+            own.runResponseHeaders(exchange, response, body);
             return;
         }
         for (int i = entries.length - 1; i >= 0; i--) {
+            Entry e = entries[i];
             try {
-                entries[i].plugin().onResponseHeaders(exchange, response);
-            } catch (RuntimeException e) {
-                LOG.error("plugin '{}' failed on the response of {}", entries[i].name(), exchange.requestId(), e);
+                e.plugin().onResponseHeaders(exchange, response);
+            } catch (RuntimeException ex) {
+                LOG.error("plugin '{}' failed on the response of {}", e.name(), exchange.requestId(), ex);
+            }
+            if (watchesResponseBody(e)) {
+                body.responseBodyPipeline().watch(e);
             }
         }
+    }
+
+    private boolean watchesResponseBody(Entry e) {
+        for (Entry w : responseBody) {
+            if (w == e) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs the log phase; failures are logged and ignored. */

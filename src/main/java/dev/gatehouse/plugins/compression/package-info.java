@@ -1,0 +1,3 @@
+/** {@code compression}: gzip, brotli and zstd response compression, negotiated per request, streamed. */
+@org.jspecify.annotations.NullMarked
+package dev.gatehouse.plugins.compression;
