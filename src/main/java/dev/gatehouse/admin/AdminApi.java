@@ -84,6 +84,62 @@ final class AdminApi {
         return null;
     }
 
+    /**
+     * {@code GET /cache}: every response cache with its counts; {@code POST /cache/purge} with a JSON body of one of
+     * {@code key}, {@code url} or {@code prefix} (optionally {@code cache}, a name from the list, to purge only it).
+     */
+    private AdminResponse cache(AdminRequest r, List<String> rest) {
+        var caches = control.caches();
+        if (rest.isEmpty() && r.method().equals("GET")) {
+            ObjectNode list = json();
+            var data = list.putArray("data");
+            caches.forEach((name, c) -> data.addObject().put("name", name).put("hits", c.hits())
+                    .put("misses", c.misses()).put("stored_bytes", c.storedBytes()));
+            return AdminResponse.json(200, list);
+        }
+        if (!rest.equals(List.of("purge")) || !r.method().equals("POST")) {
+            return AdminResponse.message(404, "Not found (GET /cache, POST /cache/purge)");
+        }
+        com.fasterxml.jackson.databind.JsonNode body;
+        try {
+            body = ConfigDocuments.JSON.readTree(r.body());
+        } catch (java.io.IOException e) {
+            return AdminResponse.message(400, "the body is not JSON");
+        }
+        if (body == null || !body.isObject()) {
+            return AdminResponse.message(400, "send a JSON object with one of key, url or prefix");
+        }
+        String key = text(body, "key");
+        String url = text(body, "url");
+        String prefix = text(body, "prefix");
+        int given = (key != null ? 1 : 0) + (url != null ? 1 : 0) + (prefix != null ? 1 : 0);
+        if (given != 1) {
+            return AdminResponse.message(400, "give exactly one of key, url or prefix");
+        }
+        String only = text(body, "cache");
+        if (only != null && !caches.containsKey(only)) {
+            return AdminResponse.message(404, "no cache named '" + only + "' (GET /cache lists them)");
+        }
+        int purged = 0;
+        for (var e : caches.entrySet()) {
+            if (only == null || only.equals(e.getKey())) {
+                try {
+                    purged += e.getValue().purge(key, url, prefix).toCompletableFuture()
+                            .get(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception failed) {
+                    return AdminResponse.message(503, "cache '" + e.getKey() + "' could not be purged: "
+                            + failed);
+                }
+            }
+        }
+        return AdminResponse.json(200, json().put("purged", purged));
+    }
+
+    private static @Nullable String text(com.fasterxml.jackson.databind.JsonNode body, String field) {
+        com.fasterxml.jackson.databind.JsonNode v = body.get(field);
+        return v == null || !v.isTextual() || v.asText().isEmpty() ? null : v.asText();
+    }
+
     private boolean authorized(AdminRequest r) {
         Snapshot snapshot = control.snapshot();
         String token = snapshot.spec().admin() == null ? null : snapshot.spec().admin().token();
@@ -124,6 +180,9 @@ final class AdminApi {
             }
             case "certificates" -> {
                 return certificates(r, s.subList(1, s.size()));
+            }
+            case "cache" -> {
+                return cache(r, s.subList(1, s.size()));
             }
             default -> {
                 Kind kind = Kind.of(s.get(0));

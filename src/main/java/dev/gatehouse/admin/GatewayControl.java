@@ -35,6 +35,9 @@ public interface GatewayControl {
      */
     void apply(com.fasterxml.jackson.databind.JsonNode document, String source) throws ConfigException;
 
+    /** The response caches of the running configuration, by the plugin entry that owns each. */
+    java.util.SortedMap<String, dev.gatehouse.plugin.api.ResponseCache> caches();
+
     /** The document the running configuration was built from (what {@code GET /config} exports). */
     com.fasterxml.jackson.databind.JsonNode document();
 }

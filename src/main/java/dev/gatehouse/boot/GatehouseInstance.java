@@ -243,6 +243,12 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
             metrics.functionCounter("gatehouse.redis.failures", "Redis calls that failed or timed out", store,
                     RedisStore::failures);
         }
+        metrics.functionCounter("gatehouse.cache.hits", "requests answered from a response cache", this,
+                g -> g.caches().values().stream().mapToLong(dev.gatehouse.plugin.api.ResponseCache::hits).sum());
+        metrics.functionCounter("gatehouse.cache.misses", "requests a response cache sent to the upstream", this,
+                g -> g.caches().values().stream().mapToLong(dev.gatehouse.plugin.api.ResponseCache::misses).sum());
+        metrics.gauge("gatehouse.cache.stored.bytes", "bytes of responses held by in-memory caches", this,
+                g -> g.caches().values().stream().mapToLong(c -> Math.max(0, c.storedBytes())).sum());
         publishTargets(holder.current());
     }
 
@@ -459,6 +465,17 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
     @Override
     public Metrics metrics() {
         return metrics;
+    }
+
+    @Override
+    public java.util.SortedMap<String, dev.gatehouse.plugin.api.ResponseCache> caches() {
+        // state keys are "plugin|scope|key": a cache is named by its scope (one cache plugin per scope)
+        java.util.SortedMap<String, dev.gatehouse.plugin.api.ResponseCache> byScope = new java.util.TreeMap<>();
+        pluginStates.all(dev.gatehouse.plugin.api.ResponseCache.class).forEach((key, cache) -> {
+            String[] parts = key.split("\\|");
+            byScope.put(parts.length > 1 ? parts[1] : key, cache);
+        });
+        return byScope;
     }
 
     /** The health of every target of an upstream (for the Admin API); empty for an unknown upstream. */

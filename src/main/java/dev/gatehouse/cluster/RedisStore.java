@@ -11,11 +11,17 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.SetArgs;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -42,10 +48,12 @@ public final class RedisStore implements SharedStore, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
 
-    /** A connection and the commands it offers: the scripting commands are all the store needs. */
-    private record Link(StatefulConnection<String, String> connection,
-            RedisScriptingAsyncCommands<String, String> commands) {
+    /** A connection and its commands: keys are text, values bytes (a cached body is not text). */
+    private record Link(StatefulConnection<String, byte[]> connection,
+            RedisClusterAsyncCommands<String, byte[]> commands) {
     }
+
+    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
     private final AbstractRedisClient client;
     private final String description;
@@ -75,7 +83,7 @@ public final class RedisStore implements SharedStore, AutoCloseable {
                     .build());
             this.client = standalone;
             this.description = spec.url();
-            this.connector = () -> standalone.connectAsync(StringCodec.UTF8, uri).toCompletableFuture()
+            this.connector = () -> standalone.connectAsync(CODEC, uri).toCompletableFuture()
                     .thenApply(c -> new Link(c, c.async()));
         } else {
             RedisClusterClient cluster = RedisClusterClient.create(spec.clusterNodes().stream()
@@ -96,7 +104,7 @@ public final class RedisStore implements SharedStore, AutoCloseable {
             this.description = "cluster " + spec.clusterNodes();
             // the topology is loaded first: an asynchronous connect does not load it by itself
             this.connector = () -> cluster.refreshPartitionsAsync().toCompletableFuture()
-                    .thenCompose(loaded -> cluster.connectAsync(StringCodec.UTF8))
+                    .thenCompose(loaded -> cluster.connectAsync(CODEC))
                     .thenApply(c -> new Link(c, c.async()));
         }
         // wait (off the event loops, at start-up) up to the timeout, so that the first requests are counted
@@ -148,20 +156,17 @@ public final class RedisStore implements SharedStore, AutoCloseable {
 
     @Override
     public CompletionStage<List<Long>> evalIntegers(String script, List<String> keys, List<String> args) {
-        Link l = link;
+        Link l = linkOrReconnect();
         if (l == null) {
-            // not connected yet (or never was): try again in the background, answer "down" now
-            connect();
-            failures.increment();
-            return CompletableFuture.failedFuture(new IllegalStateException("redis is not connected"));
+            return down();
         }
-        RedisScriptingAsyncCommands<String, String> c = l.commands();
+        RedisClusterAsyncCommands<String, byte[]> c = l.commands();
         String sha = shas.computeIfAbsent(script, RedisStore::sha1);
         String[] k = keys.toArray(String[]::new);
-        String[] a = args.toArray(String[]::new);
+        byte[][] a = args.stream().map(arg -> arg.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
         CompletableFuture<List<Long>> first = c.<List<Long>>evalsha(sha, ScriptOutputType.MULTI, k, a)
                 .toCompletableFuture();
-        return first.handle((result, error) -> {
+        return counted(first.handle((result, error) -> {
             Throwable cause = error instanceof CompletionException ? error.getCause() : error;
             if (cause instanceof RedisNoScriptException) {
                 // the script is not loaded on this server (first call, after a restart, a fail-over or on another
@@ -170,7 +175,92 @@ public final class RedisStore implements SharedStore, AutoCloseable {
             }
             return error == null ? CompletableFuture.completedFuture(result)
                     : CompletableFuture.<List<Long>>failedFuture(cause);
-        }).thenCompose(f -> f).whenComplete((result, error) -> {
+        }).thenCompose(f -> f));
+    }
+
+    @Override
+    public CompletionStage<byte @Nullable []> get(String key) {
+        Link l = linkOrReconnect();
+        return l == null ? down() : counted(l.commands().get(key).toCompletableFuture());
+    }
+
+    @Override
+    public CompletionStage<Void> set(String key, byte[] value, Duration ttl) {
+        Link l = linkOrReconnect();
+        return l == null ? down() : counted(l.commands().set(key, value, SetArgs.Builder.px(Math.max(1,
+                ttl.toMillis()))).toCompletableFuture().thenApply(ok -> null));
+    }
+
+    @Override
+    public CompletionStage<Long> delete(List<String> keys) {
+        Link l = linkOrReconnect();
+        if (l == null) {
+            return down();
+        }
+        if (keys.isEmpty()) {
+            return CompletableFuture.completedFuture(0L);
+        }
+        // one DEL per key: in a cluster, keys of one call must share a slot
+        List<CompletableFuture<Long>> each = keys.stream()
+                .map(k -> l.commands().del(k).toCompletableFuture()).toList();
+        return counted(CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                .thenApply(done -> each.stream().mapToLong(CompletableFuture::join).sum()));
+    }
+
+    @Override
+    public CompletionStage<List<String>> keys(String prefix, int limit) {
+        Link l = linkOrReconnect();
+        if (l == null) {
+            return down();
+        }
+        ScanArgs args = ScanArgs.Builder.matches(glob(prefix) + "*").limit(500);
+        List<String> found = new java.util.ArrayList<>();
+        return counted(scan(l.commands(), ScanCursor.INITIAL, args, found, limit));
+    }
+
+    private static CompletableFuture<List<String>> scan(RedisClusterAsyncCommands<String, byte[]> c,
+            ScanCursor cursor, ScanArgs args, List<String> found, int limit) {
+        return c.scan(cursor, args).toCompletableFuture().thenCompose((KeyScanCursor<String> page) -> {
+            for (String k : page.getKeys()) {
+                if (found.size() < limit) {
+                    found.add(k);
+                }
+            }
+            if (page.isFinished() || found.size() >= limit) {
+                return CompletableFuture.completedFuture(found);
+            }
+            return scan(c, page, args, found, limit);
+        });
+    }
+
+    /** A literal for a SCAN pattern: the glob characters escaped. */
+    private static String glob(String literal) {
+        StringBuilder sb = new StringBuilder(literal.length() + 8);
+        for (char ch : literal.toCharArray()) {
+            if (ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch == '\\') {
+                sb.append('\\');
+            }
+            sb.append(ch);
+        }
+        return sb.toString();
+    }
+
+    /** The connection, or null when there is none yet (a new attempt starts in the background). */
+    private @Nullable Link linkOrReconnect() {
+        Link l = link;
+        if (l == null) {
+            connect();
+        }
+        return l;
+    }
+
+    private <T> CompletableFuture<T> down() {
+        failures.increment();
+        return CompletableFuture.failedFuture(new IllegalStateException("redis is not connected"));
+    }
+
+    private <T> CompletableFuture<T> counted(CompletableFuture<T> call) {
+        return call.whenComplete((result, error) -> {
             if (error != null) {
                 failures.increment();
             }

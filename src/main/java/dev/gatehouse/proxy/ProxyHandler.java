@@ -265,6 +265,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             reject(ex, HttpResponseStatus.valueOf(respond.status()), respond, respond.code(), respond.message());
             return;
         }
+        if (outcome instanceof Outcome.Send send && send.refresh()) {
+            sendThenRefresh(ex, send.response());
+            return;
+        }
         if (outcome instanceof Outcome.Send send) {
             releaseHeld(ex);
             ex.requestComplete = ex.requestComplete || !HttpUtil.isTransferEncodingChunked(ex.request)
@@ -272,6 +276,34 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             sendStored(ex, send.response());
             return;
         }
+        forward(ex);
+        ArrayDeque<HttpContent> held = ex.heldBody;
+        if (held != null) {
+            ex.heldBody = null;
+            HttpContent chunk;
+            while ((chunk = held.poll()) != null) {
+                relay.sendBody(chunk);
+            }
+            relay.flushUpstream();
+        }
+    }
+
+    /**
+     * Answers with a plugin's stored response, then sends the request upstream anyway for the plugin's sake (a
+     * background refresh): from here on the exchange is detached, its upstream response goes through the response
+     * phases and nowhere else.
+     */
+    private void sendThenRefresh(Exchange ex, FullHttpResponse stored) {
+        boolean keepAlive = ex.clientKeepAlive && !closeAfterResponse && !context.draining()
+                && !limits.keepaliveTimeout().isZero();
+        writeHead(ex, stored, keepAlive);
+        ctx.flush();
+        ResponseBodyPipeline body = ex.responseBody;
+        if (body != null) {
+            body.abandon();
+            ex.responseBody = null;
+        }
+        ex.detached = true;
         forward(ex);
         ArrayDeque<HttpContent> held = ex.heldBody;
         if (held != null) {
@@ -522,6 +554,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
      */
     void writeResponseHead(HttpResponse response) {
         Exchange ex = exchange;
+        if (ex.detached) {
+            HeaderRules.stripHopByHop(response);
+            ex.plugins().runResponseHeaders(ex, response, ex);
+            if (response instanceof FullHttpResponse full) {
+                writeResponseBody(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+            }
+            return;
+        }
         boolean keepAlive = ex.clientKeepAlive && !closeAfterResponse && !context.draining()
                 && !limits.keepaliveTimeout().isZero();
         writeHead(ex, response, keepAlive);
@@ -574,6 +614,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     void writeResponseBody(HttpContent content) {
         Exchange ex = exchange;
         ResponseBodyPipeline body = ex == null ? null : ex.responseBody;
+        if (ex != null && ex.detached) {
+            // a background refresh: the plugins see the body, the client (already answered) does not
+            if (body == null) {
+                content.release();
+            } else {
+                body.run(content.content(), content instanceof LastHttpContent).release();
+            }
+            return;
+        }
         if (body == null) {
             if (ex != null) {
                 ex.bytesSent += content.content().readableBytes();
@@ -656,6 +705,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** Answers the current request with a JSON error (before any response byte was sent). */
     void replyLocally(Exchange ex, HttpResponseStatus status, String code, String message) {
+        if (ex.detached) {
+            // a background refresh failed: the client has its answer; the plugins learn it in the log phase
+            exchangeComplete(ex);
+            return;
+        }
         replyLocally(ex, status, null, code, message);
     }
 

@@ -143,7 +143,9 @@ final class PluginConfigBinder {
                 return Integer.parseInt(text.trim());
             }
             if (raw == long.class || raw == Long.class) {
-                return Long.parseLong(text.trim());
+                // a long may be written as a byte size too (64m, 16kb), as listener limits are
+                long size = Units.parseSize(text);
+                return size >= 0 ? Long.valueOf(size) : Long.valueOf(Long.parseLong(text.trim()));
             }
             if (raw == double.class || raw == Double.class) {
                 return Double.parseDouble(text.trim());

@@ -44,8 +44,15 @@ public sealed interface Outcome permits Outcome.Continue, Outcome.Respond, Outco
      * Answer the client with a complete response of the plugin's own (a stored one: a cache hit); the upstream is
      * not called. The gateway owns the response from here on and releases it; the response-headers phase still runs
      * on it, and the gateway sets the framing ({@code Connection}, chunking) the client needs.
+     *
+     * <p>With {@code refresh}, the request still goes to the upstream after the answer is sent (a background
+     * refresh, for {@code stale-while-revalidate}): the upstream's response runs through the response phases but
+     * never reaches the client. On HTTP/1.1 the connection's next request waits for the refresh to end.
      */
-    record Send(io.netty.handler.codec.http.FullHttpResponse response) implements Outcome {
+    record Send(io.netty.handler.codec.http.FullHttpResponse response, boolean refresh) implements Outcome {
+        public Send(io.netty.handler.codec.http.FullHttpResponse response) {
+            this(response, false);
+        }
     }
 
     /**

@@ -14,4 +14,16 @@ public interface SharedStore {
      * Fails (exceptionally) when the store cannot be reached within its timeout.
      */
     CompletionStage<List<Long>> evalIntegers(String script, List<String> keys, List<String> args);
+
+    /** The value under {@code key}, or null when there is none. */
+    CompletionStage<byte @org.jspecify.annotations.Nullable []> get(String key);
+
+    /** Stores {@code value} under {@code key}, expiring after {@code ttl}. */
+    CompletionStage<Void> set(String key, byte[] value, java.time.Duration ttl);
+
+    /** Deletes keys; completes with how many existed. */
+    CompletionStage<Long> delete(List<String> keys);
+
+    /** Up to {@code limit} keys that start with {@code prefix} (a SCAN, on every node of a cluster). */
+    CompletionStage<List<String>> keys(String prefix, int limit);
 }

@@ -31,6 +31,17 @@ public final class PluginStates {
         return type.cast(kept);
     }
 
+    /** Every value kept that is a {@code T}, by key (sorted). */
+    public <T> java.util.SortedMap<String, T> all(Class<T> type) {
+        java.util.SortedMap<String, T> found = new java.util.TreeMap<>();
+        states.forEach((k, v) -> {
+            if (type.isInstance(v)) {
+                found.put(k, type.cast(v));
+            }
+        });
+        return found;
+    }
+
     /** Drops every value whose key is not in {@code live}. */
     public void retain(Set<String> live) {
         states.entrySet().removeIf(e -> {
