@@ -9,8 +9,8 @@ import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Builds primary cache keys: {@code [scheme://][host]path[?query] METHOD [h:name=value...] [c:consumer]}. The URL part
- * comes first and ends at the first space (a request target has none), so purges by URL and by prefix read it back.
+ * Builds primary cache keys: {@code [scheme://][host]path[?query]#GET[#h:name=value...][#c:consumer]}. The URL part
+ * comes first and ends at the first {@code #} (a request target has no fragment), so purges by URL and by prefix read it back.
  * A HEAD request uses its GET's key: a stored GET answers it (as nginx's proxy_cache_convert_head).
  */
 final class CacheKeys {
@@ -54,17 +54,17 @@ final class CacheKeys {
         if (q != null && !q.isEmpty()) {
             sb.append('?').append(q);
         }
-        sb.append(' ');
+        sb.append('#');
         if (spec.method()) {
             sb.append("GET");
         }
         for (String name : headerNames) {
             String v = ex.requestHeaders().get(name);
-            sb.append(" h:").append(name).append('=').append(v == null ? "" : v.replace(' ', '+'));
+            sb.append("#h:").append(name).append('=').append(v == null ? "" : v);
         }
         if (spec.consumer()) {
             Consumer c = ex.attribute(Consumer.ATTRIBUTE);
-            sb.append(" c:").append(c == null ? "" : c.username());
+            sb.append("#c:").append(c == null ? "" : c.username());
         }
         return sb.toString();
     }
@@ -95,7 +95,7 @@ final class CacheKeys {
 
     /** The URL part of a key: what purges by URL and prefix compare. */
     static String urlPart(String key) {
-        int space = key.indexOf(' ');
-        return space < 0 ? key : key.substring(0, space);
+        int end = key.indexOf('#');
+        return end < 0 ? key : key.substring(0, end);
     }
 }

@@ -569,7 +569,7 @@ class ProxyCacheTest {
         // keys start with the URL as the gateway saw it (scheme, host without port, path)
         assertThat(purge("{\"url\":\"http://127.0.0.1/c/purge/a\"}")).isEqualTo(1);
         assertThat(cache(get("/c/purge/a"))).isEqualTo("MISS");
-        assertThat(purge("{\"key\":\"http://127.0.0.1/c/purge/b GET\"}")).isEqualTo(1);
+        assertThat(purge("{\"key\":\"http://127.0.0.1/c/purge/b#GET\"}")).isEqualTo(1);
         assertThat(cache(get("/c/purge/b"))).isEqualTo("MISS");
         assertThat(purge("{\"prefix\":\"http://127.0.0.1/c/purge/\"}")).isEqualTo(3);
         assertThat(cache(get("/c/purge/c"))).isEqualTo("MISS");
