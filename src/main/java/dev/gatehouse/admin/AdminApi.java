@@ -89,11 +89,11 @@ final class AdminApi {
      * {@code key}, {@code url} or {@code prefix} (optionally {@code cache}, a name from the list, to purge only it).
      */
     private AdminResponse cache(AdminRequest r, List<String> rest) {
-        var caches = control.caches();
+        List<GatewayControl.CacheRow> caches = control.caches();
         if (rest.isEmpty() && r.method().equals("GET")) {
             ObjectNode list = json();
             var data = list.putArray("data");
-            caches.forEach((name, c) -> data.addObject().put("name", name).put("hits", c.hits())
+            caches.forEach(c -> data.addObject().put("name", c.name()).put("hits", c.hits())
                     .put("misses", c.misses()).put("stored_bytes", c.storedBytes()));
             return AdminResponse.json(200, list);
         }
@@ -117,22 +117,16 @@ final class AdminApi {
             return AdminResponse.message(400, "give exactly one of key, url or prefix");
         }
         String only = text(body, "cache");
-        if (only != null && !caches.containsKey(only)) {
+        if (only != null && caches.stream().noneMatch(c -> c.name().equals(only))) {
             return AdminResponse.message(404, "no cache named '" + only + "' (GET /cache lists them)");
         }
-        int purged = 0;
-        for (var e : caches.entrySet()) {
-            if (only == null || only.equals(e.getKey())) {
-                try {
-                    purged += e.getValue().purge(key, url, prefix).toCompletableFuture()
-                            .get(10, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (Exception failed) {
-                    return AdminResponse.message(503, "cache '" + e.getKey() + "' could not be purged: "
-                            + failed);
-                }
-            }
+        try {
+            int purged = control.purgeCaches(only, key, url, prefix).toCompletableFuture()
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            return AdminResponse.json(200, json().put("purged", purged));
+        } catch (Exception failed) {
+            return AdminResponse.message(503, "the caches could not be purged: " + failed);
         }
-        return AdminResponse.json(200, json().put("purged", purged));
     }
 
     private static @Nullable String text(com.fasterxml.jackson.databind.JsonNode body, String field) {

@@ -35,8 +35,20 @@ public interface GatewayControl {
      */
     void apply(com.fasterxml.jackson.databind.JsonNode document, String source) throws ConfigException;
 
-    /** The response caches of the running configuration, by the plugin entry that owns each. */
-    java.util.SortedMap<String, dev.gatehouse.plugin.api.ResponseCache> caches();
+    /** One response cache of the running configuration, named by the scope of its plugin entry. */
+    record CacheRow(String name, long hits, long misses, long storedBytes) {
+    }
+
+    /** The response caches of the running configuration, sorted by name. */
+    java.util.List<CacheRow> caches();
+
+    /**
+     * Purges response caches (all, or the one named {@code cache}): by exact key, by URL or by URL prefix (exactly
+     * one given); completes with how many keys went.
+     */
+    java.util.concurrent.CompletionStage<Integer> purgeCaches(@org.jspecify.annotations.Nullable String cache,
+            @org.jspecify.annotations.Nullable String key, @org.jspecify.annotations.Nullable String url,
+            @org.jspecify.annotations.Nullable String prefix);
 
     /** The document the running configuration was built from (what {@code GET /config} exports). */
     com.fasterxml.jackson.databind.JsonNode document();

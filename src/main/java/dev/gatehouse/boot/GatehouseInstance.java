@@ -19,6 +19,7 @@ import dev.gatehouse.observe.AccessLogWriter;
 import dev.gatehouse.observe.Metrics;
 import dev.gatehouse.observe.Tracing;
 import dev.gatehouse.plugin.runtime.PluginCatalog;
+import dev.gatehouse.plugin.api.ResponseCache;
 import dev.gatehouse.plugin.runtime.PluginStates;
 import dev.gatehouse.proxy.ProxyContext;
 import dev.gatehouse.runtime.Snapshot;
@@ -244,11 +245,11 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
                     RedisStore::failures);
         }
         metrics.functionCounter("gatehouse.cache.hits", "requests answered from a response cache", this,
-                g -> g.caches().values().stream().mapToLong(dev.gatehouse.plugin.api.ResponseCache::hits).sum());
+                g -> g.cachesByScope().values().stream().mapToLong(ResponseCache::hits).sum());
         metrics.functionCounter("gatehouse.cache.misses", "requests a response cache sent to the upstream", this,
-                g -> g.caches().values().stream().mapToLong(dev.gatehouse.plugin.api.ResponseCache::misses).sum());
+                g -> g.cachesByScope().values().stream().mapToLong(ResponseCache::misses).sum());
         metrics.gauge("gatehouse.cache.stored.bytes", "bytes of responses held by in-memory caches", this,
-                g -> g.caches().values().stream().mapToLong(c -> Math.max(0, c.storedBytes())).sum());
+                g -> g.cachesByScope().values().stream().mapToLong(c -> Math.max(0, c.storedBytes())).sum());
         publishTargets(holder.current());
     }
 
@@ -467,15 +468,34 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
         return metrics;
     }
 
-    @Override
-    public java.util.SortedMap<String, dev.gatehouse.plugin.api.ResponseCache> caches() {
-        // state keys are "plugin|scope|key": a cache is named by its scope (one cache plugin per scope)
-        java.util.SortedMap<String, dev.gatehouse.plugin.api.ResponseCache> byScope = new java.util.TreeMap<>();
-        pluginStates.all(dev.gatehouse.plugin.api.ResponseCache.class).forEach((key, cache) -> {
+    /** The response caches kept as plugin state, by the scope of their plugin entry. */
+    private java.util.SortedMap<String, ResponseCache> cachesByScope() {
+        // state keys are "plugin|scope|key": one cache plugin per scope
+        java.util.SortedMap<String, ResponseCache> byScope = new java.util.TreeMap<>();
+        pluginStates.all(ResponseCache.class).forEach((key, cache) -> {
             String[] parts = key.split("\\|");
             byScope.put(parts.length > 1 ? parts[1] : key, cache);
         });
         return byScope;
+    }
+
+    @Override
+    public List<CacheRow> caches() {
+        List<CacheRow> rows = new ArrayList<>();
+        cachesByScope().forEach((name, c) -> rows.add(new CacheRow(name, c.hits(), c.misses(), c.storedBytes())));
+        return rows;
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Integer> purgeCaches(@Nullable String cache, @Nullable String key,
+            @Nullable String url, @Nullable String prefix) {
+        java.util.concurrent.CompletableFuture<Integer> total = java.util.concurrent.CompletableFuture.completedFuture(0);
+        for (var e : cachesByScope().entrySet()) {
+            if (cache == null || cache.equals(e.getKey())) {
+                total = total.thenCombine(e.getValue().purge(key, url, prefix), Integer::sum);
+            }
+        }
+        return total;
     }
 
     /** The health of every target of an upstream (for the Admin API); empty for an unknown upstream. */

@@ -32,12 +32,14 @@ import org.junit.jupiter.api.Test;
 class ProxyCacheTest {
 
     static TestBackend origin;
+    static TestBackend flaky;
     static Gateway gw;
     static final String TOKEN = "cache-admin-token";
 
     @BeforeAll
     static void start() throws Exception {
         origin = new TestBackend("origin");
+        flaky = new TestBackend("flaky");
         gw = Gateway.start("""
                 listeners:
                   - name: public
@@ -45,6 +47,7 @@ class ProxyCacheTest {
                 admin: { address: "127.0.0.1:0", token: "%s" }
                 services:
                   - { name: s, url: "http://%s", read_timeout: 5s }
+                  - { name: flaky, url: "http://%s" }
                 routes:
                   - name: cached
                     service: s
@@ -82,14 +85,21 @@ class ProxyCacheTest {
                     plugins:
                       - name: proxy-cache
                       - name: compression
+                  - name: flaky
+                    service: flaky
+                    paths: ["/f/"]
+                    strip_path: false
+                    plugins:
+                      - name: proxy-cache
                 access_log: { target: off }
-                """.formatted(TOKEN, origin.address()));
+                """.formatted(TOKEN, origin.address(), flaky.address()));
     }
 
     @AfterAll
     static void stop() {
         gw.close();
         origin.close();
+        flaky.close();
     }
 
     // ---- the origin
@@ -430,6 +440,19 @@ class ProxyCacheTest {
         assertThat(stale.body()).isEqualTo("good");
         assertThat(cache(stale)).isEqualTo("STALE");
         assertThat(age(stale)).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void staleIfErrorServesTheStoredResponseWhenTheOriginIsUnreachable() throws Exception {
+        flaky.handle("/f/doc", ex -> send(ex, 200, "kept", "Cache-Control", "max-age=1, stale-if-error=60"));
+        get("/f/doc");
+        flaky.stop(0);
+        Thread.sleep(2100);
+        HttpResponse<String> stale = get("/f/doc");
+        assertThat(stale.statusCode()).isEqualTo(200);
+        assertThat(stale.body()).isEqualTo("kept");
+        assertThat(cache(stale)).isEqualTo("STALE");
+        assertThat(get("/f/never-stored").statusCode()).isEqualTo(502);
     }
 
     @Test
