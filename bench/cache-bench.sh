@@ -29,6 +29,8 @@ open(sys.argv[1] + "/1k.json", "w").write(json.dumps(items[:12]))
 PY
 
 mkdir -p "$DIR/logs" "$DIR/cache" "$DIR/origin/logs"
+# nginx workers run as an unprivileged user: they read the files and write the cache
+chmod 755 "$DIR"; chmod 644 "$DIR"/*.json; chmod 777 "$DIR/cache"
 cat > "$DIR/origin/nginx.conf" <<CONF
 worker_processes 1;
 pid $DIR/origin/nginx.pid;
@@ -74,7 +76,7 @@ listeners:
 worker_threads: 1
 upstreams:
   - name: origin
-    targets: [{ target: "127.0.0.1:$ORIGIN" }]
+    targets: [{ address: "127.0.0.1:$ORIGIN" }]
     keepalive: { max_idle_per_target: 512 }
 services:
   - { name: origin, upstream: origin }
@@ -111,6 +113,7 @@ taskset -c 1 java -Xms256m -Xmx256m -jar "$JAR" run -c "$DIR/gatehouse.yaml" > "
 echo $! > "$DIR/gatehouse.pid"
 GH_PID=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$GH/1k.json" -o /dev/null && break; sleep 0.2; done
+curl -fs "http://127.0.0.1:$GH/1k.json" -o /dev/null || { cat "$DIR/logs/gatehouse.log"; exit 1; }
 
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICK=$(getconf CLK_TCK)
