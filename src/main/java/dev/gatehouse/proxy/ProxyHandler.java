@@ -277,15 +277,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         forward(ex);
-        ArrayDeque<HttpContent> held = ex.heldBody;
-        if (held != null) {
-            ex.heldBody = null;
-            HttpContent chunk;
-            while ((chunk = held.poll()) != null) {
-                relay.sendBody(chunk);
-            }
-            relay.flushUpstream();
-        }
+        sendHeldBody(ex);
     }
 
     /**
@@ -294,8 +286,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
      * phases and nowhere else.
      */
     private void sendThenRefresh(Exchange ex, FullHttpResponse stored) {
-        boolean keepAlive = ex.clientKeepAlive && !closeAfterResponse && !context.draining()
-                && !limits.keepaliveTimeout().isZero();
+        boolean keepAlive = keepAliveAfter(ex);
         writeHead(ex, stored, keepAlive);
         ctx.flush();
         ResponseBodyPipeline body = ex.responseBody;
@@ -305,6 +296,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         ex.detached = true;
         forward(ex);
+        sendHeldBody(ex);
+    }
+
+    /** Body chunks that arrived while plugins were deciding go upstream now. */
+    private void sendHeldBody(Exchange ex) {
         ArrayDeque<HttpContent> held = ex.heldBody;
         if (held != null) {
             ex.heldBody = null;
@@ -562,9 +558,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        boolean keepAlive = ex.clientKeepAlive && !closeAfterResponse && !context.draining()
-                && !limits.keepaliveTimeout().isZero();
+        boolean keepAlive = keepAliveAfter(ex);
         writeHead(ex, response, keepAlive);
+    }
+
+    /** Whether the client connection may stay open after this exchange's response, as far as the gateway goes. */
+    private boolean keepAliveAfter(Exchange ex) {
+        return ex.clientKeepAlive && !closeAfterResponse && !context.draining()
+                && !limits.keepaliveTimeout().isZero();
     }
 
     /**
@@ -745,8 +746,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /** Answers with a response a plugin holds (a cache hit). */
     private void sendStored(Exchange ex, FullHttpResponse response) {
         ex.answeredLocally = true;
-        boolean keepAlive = ex.clientKeepAlive && !closeAfterResponse && !context.draining()
-                && (ex.requestComplete || http2Stream);
+        // a request body still coming cannot be skipped reliably on HTTP/1.1 (as for a local reply)
+        boolean keepAlive = keepAliveAfter(ex) && (ex.requestComplete || http2Stream);
         if (!keepAlive) {
             closeAfterResponse = true;
         }

@@ -97,6 +97,9 @@ public final class PluginChain {
                 return outcome;
             }
             if (outcome != Outcome.CONTINUE) {
+                if (outcome instanceof Outcome.Send send) {
+                    send.response().release();
+                }
                 return Outcome.error(500, "plugin_error", "plugin '" + e.name() + "' cannot wait on a body chunk");
             }
         }

@@ -3,7 +3,6 @@ package dev.gatehouse.plugin.runtime;
 import dev.gatehouse.plugin.api.BodyTransformer;
 import dev.gatehouse.plugin.api.PluginExchange;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -99,10 +98,5 @@ public final class ResponseBodyPipeline {
                 }
             }
         }
-    }
-
-    /** An empty chunk, for callers that must hand the pipeline a last chunk of nothing. */
-    public static ByteBuf empty() {
-        return Unpooled.EMPTY_BUFFER;
     }
 }

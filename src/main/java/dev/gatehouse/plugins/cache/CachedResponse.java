@@ -7,12 +7,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -42,7 +39,7 @@ record CachedResponse(String url, int status, List<String> headers, byte[] body,
 
     @Nullable String header(CharSequence name) {
         for (int i = 0; i < headers.size(); i += 2) {
-            if (headers.get(i).contentEquals(name) || headers.get(i).equalsIgnoreCase(name.toString())) {
+            if (headers.get(i).equalsIgnoreCase(name.toString())) {
                 return headers.get(i + 1);
             }
         }
@@ -128,16 +125,6 @@ record CachedResponse(String url, int status, List<String> headers, byte[] body,
         return r;
     }
 
-    byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(body.length + 512);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            write(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
     void write(DataOutputStream out) throws IOException {
         out.writeUTF(url);
         out.writeShort(status);
@@ -155,14 +142,6 @@ record CachedResponse(String url, int status, List<String> headers, byte[] body,
         out.writeBoolean(authorizedUse);
         writeStrings(out, varyNames);
         writeStrings(out, varyValues);
-    }
-
-    static CachedResponse decode(byte[] data) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            return read(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     static CachedResponse read(DataInputStream in) throws IOException {

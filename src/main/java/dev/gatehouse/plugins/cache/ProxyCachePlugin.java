@@ -89,7 +89,6 @@ public final class ProxyCachePlugin implements Plugin {
         boolean answered;
         /** The stale answer of a background refresh went out; the next response head is the refresh's. */
         boolean sent;
-        boolean storable = true;
 
         Lookup(String key, CacheControl directives, HttpHeaders request) {
             this.key = key;
@@ -172,7 +171,6 @@ public final class ProxyCachePlugin implements Plugin {
         if (stored != null && authorized && !stored.authorizedUse()) {
             // RFC 9111 section 3.5: a response to an authenticated request is only shared when it says so
             stored = null;
-            lookup.storable = true;
         }
         if (stored != null) {
             long age = stored.ageMs(now);
@@ -358,7 +356,7 @@ public final class ProxyCachePlugin implements Plugin {
 
     /** Starts keeping a copy of the body when the response may be stored; false when it may not. */
     private boolean captures(PluginExchange ex, HttpResponse response, Lookup lookup) {
-        if (!lookup.storable || "HEAD".equals(ex.method())) {
+        if ("HEAD".equals(ex.method())) {
             return false;
         }
         if (policy.refusal(response, lookup.directives,
