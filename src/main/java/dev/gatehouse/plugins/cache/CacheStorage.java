@@ -13,8 +13,8 @@ interface CacheStorage extends AutoCloseable {
     /** The variants under {@code key}, or null. */
     CompletionStage<@Nullable List<CachedResponse>> get(String key);
 
-    /** Replaces the variants under {@code key}, to be kept for {@code ttlMs} at most. */
-    void put(String key, List<CachedResponse> variants, long ttlMs);
+    /** Replaces the variants under {@code key}, to be kept for {@code ttlMs} at most; completes once stored. */
+    CompletionStage<Void> put(String key, List<CachedResponse> variants, long ttlMs);
 
     void remove(String key);
 

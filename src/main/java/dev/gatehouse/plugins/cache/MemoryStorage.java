@@ -60,12 +60,13 @@ final class MemoryStorage implements CacheStorage {
     }
 
     @Override
-    public void put(String key, List<CachedResponse> variants, long ttlMs) {
+    public CompletionStage<Void> put(String key, List<CachedResponse> variants, long ttlMs) {
         int weight = key.length() + 64;
         for (CachedResponse r : variants) {
             weight += r.weight();
         }
         cache.put(key, new Entry(List.copyOf(variants), TimeUnit.MILLISECONDS.toNanos(Math.max(1, ttlMs)), weight));
+        return CompletableFuture.completedFuture(null);
     }
 
     @Override

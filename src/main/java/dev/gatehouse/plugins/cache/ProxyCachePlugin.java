@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -210,7 +210,8 @@ public final class ProxyCachePlugin implements Plugin {
             lookup.stale = stored;
             lookup.status = EXPIRED;
         }
-        if (config.collapse() && !"HEAD".equals(ex.method())) {
+        // a HEAD or a range request stores nothing, so it does not make others wait for it
+        if (config.collapse() && !"HEAD".equals(ex.method()) && !lookup.request.contains(HttpHeaderNames.RANGE)) {
             CompletableFuture<Void> slot = collapser.lead(lookup.key);
             if (slot == null && mayWait) {
                 CompletableFuture<Void> running = collapser.running(lookup.key);
@@ -316,9 +317,8 @@ public final class ProxyCachePlugin implements Plugin {
         CachedResponse stale = lookup.stale;
         if (stale != null && code == 304) {
             CachedResponse fresh = policy.freshen(stale, response, lookup.requestTime, now, lookup.request);
-            store(lookup, fresh);
             replace(ex, response, fresh, REVALIDATED, now, lookup);
-            finish(lookup);
+            finishAfter(lookup, store(lookup, fresh));
             return;
         }
         if (stale != null && code >= 500 && staleIfError(stale, lookup.directives, now)) {
@@ -327,7 +327,7 @@ public final class ProxyCachePlugin implements Plugin {
             return;
         }
         withStatus(response, lookup.status);
-        if (!captures(ex, response, lookup)) {
+        if (!captures(ex, response, lookup, now)) {
             finish(lookup);
         }
     }
@@ -337,9 +337,9 @@ public final class ProxyCachePlugin implements Plugin {
         CachedResponse stale = lookup.stale;
         long now = System.currentTimeMillis();
         if (stale != null && response.status().code() == 304) {
-            store(lookup, policy.freshen(stale, response, lookup.requestTime, now, lookup.request));
-            finish(lookup);
-        } else if (!captures(ex, response, lookup)) {
+            finishAfter(lookup, store(lookup, policy.freshen(stale, response, lookup.requestTime, now,
+                    lookup.request)));
+        } else if (!captures(ex, response, lookup, now)) {
             finish(lookup);
         }
     }
@@ -354,8 +354,12 @@ public final class ProxyCachePlugin implements Plugin {
         return allowed >= 0 && staleness <= allowed;
     }
 
-    /** Starts keeping a copy of the body when the response may be stored; false when it may not. */
-    private boolean captures(PluginExchange ex, HttpResponse response, Lookup lookup) {
+    /**
+     * Starts keeping a copy of the body when the response may be stored; false when it may not.
+     *
+     * @param responseTime when the head arrived (RFC 9111's response_time)
+     */
+    private boolean captures(PluginExchange ex, HttpResponse response, Lookup lookup, long responseTime) {
         if ("HEAD".equals(ex.method())) {
             return false;
         }
@@ -368,52 +372,59 @@ public final class ProxyCachePlugin implements Plugin {
             return false;
         }
         if (response.status().code() == 204) {
-            storeBody(ex, lookup, response, new byte[0]);
-            return false;
+            finishAfter(lookup, storeBody(ex, lookup, response, new byte[0], responseTime));
+            return true;
         }
         // the head as it is now: plugins nearer the client (rate-limit headers...) are not part of what is stored
         HttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(response.protocolVersion(),
                 response.status(), response.headers().copy());
-        ex.transformResponseBody(new Capture(ex, lookup, head, length));
+        ex.transformResponseBody(new Capture(ex, lookup, head, length, responseTime));
         return true;
     }
 
-    /** Copies the body as it streams to the client (nothing held twice: the client's bytes go on at once). */
+    /**
+     * Copies the body as it streams to the client: the client's chunks go on at once, the cache keeps one copy
+     * (exactly sized when the length is known), never two.
+     */
     private final class Capture implements BodyTransformer {
         private final PluginExchange ex;
         private final Lookup lookup;
         private final HttpResponse head;
-        private @Nullable ByteArrayOutputStream copy;
+        private final long responseTime;
+        private byte @Nullable [] copy;
+        private int size;
 
-        Capture(PluginExchange ex, Lookup lookup, HttpResponse head, long length) {
+        Capture(PluginExchange ex, Lookup lookup, HttpResponse head, long length, long responseTime) {
             this.ex = ex;
             this.lookup = lookup;
             this.head = head;
-            this.copy = new ByteArrayOutputStream(length > 0 ? (int) length : 8192);
+            this.responseTime = responseTime;
+            this.copy = new byte[length >= 0 ? (int) length : 8192];
         }
 
         @Override
         public ByteBuf transform(ByteBuf chunk, boolean last) {
-            ByteArrayOutputStream c = copy;
-            if (c != null) {
-                int n = chunk.readableBytes();
-                if (c.size() + (long) n > config.maxObjectSize()) {
-                    copy = null;
-                    finish(lookup);
-                } else {
-                    if (chunk.hasArray()) {
-                        c.write(chunk.array(), chunk.arrayOffset() + chunk.readerIndex(), n);
-                    } else {
-                        byte[] bytes = new byte[n];
-                        chunk.getBytes(chunk.readerIndex(), bytes);
-                        c.writeBytes(bytes);
-                    }
-                    if (last) {
-                        copy = null;
-                        storeBody(ex, lookup, head, c.toByteArray());
-                        finish(lookup);
-                    }
-                }
+            byte[] c = copy;
+            if (c == null) {
+                return chunk;
+            }
+            int n = chunk.readableBytes();
+            if (size + (long) n > config.maxObjectSize()) {
+                copy = null;
+                finish(lookup);
+                return chunk;
+            }
+            if (size + n > c.length) {
+                c = java.util.Arrays.copyOf(c, (int) Math.min(config.maxObjectSize(),
+                        Math.max(size + (long) n, c.length * 2L)));
+                copy = c;
+            }
+            chunk.getBytes(chunk.readerIndex(), c, size, n);
+            size += n;
+            if (last) {
+                copy = null;
+                byte[] body = size == c.length ? c : java.util.Arrays.copyOf(c, size);
+                finishAfter(lookup, storeBody(ex, lookup, head, body, responseTime));
             }
             return chunk;
         }
@@ -425,17 +436,16 @@ public final class ProxyCachePlugin implements Plugin {
         }
     }
 
-    private void storeBody(PluginExchange ex, Lookup lookup, HttpResponse head, byte[] body) {
+    private CompletionStage<Void> storeBody(PluginExchange ex, Lookup lookup, HttpResponse head, byte[] body,
+            long responseTime) {
         String url = ex.scheme() + "://" + ex.host() + ex.path()
                 + (ex.queryString() == null ? "" : "?" + ex.queryString());
-        CachedResponse entry = policy.entry(url, head, body, lookup.requestTime, System.currentTimeMillis(),
-                lookup.request);
-        if (entry != null) {
-            store(lookup, entry);
-        }
+        CachedResponse entry = policy.entry(url, head, body, lookup.requestTime, responseTime, lookup.request);
+        return entry == null ? CompletableFuture.completedFuture(null) : store(lookup, entry);
     }
 
-    private void store(Lookup lookup, CachedResponse entry) {
+    /** Stores {@code entry} beside the key's other variants; completes once the storage has it. */
+    private CompletionStage<Void> store(Lookup lookup, CachedResponse entry) {
         List<CachedResponse> kept = new ArrayList<>(4);
         kept.add(entry);
         List<CachedResponse> before = lookup.variants;
@@ -450,9 +460,7 @@ public final class ProxyCachePlugin implements Plugin {
         for (CachedResponse r : kept) {
             ttl = Math.max(ttl, policy.retentionMs(r));
         }
-        if (ttl > 0) {
-            storage.put(lookup.key, kept, ttl);
-        }
+        return ttl > 0 ? storage.put(lookup.key, kept, ttl) : CompletableFuture.completedFuture(null);
     }
 
     /** Puts a stored response in place of the upstream's (after a 304, or a 5xx under stale-if-error). */
@@ -515,6 +523,15 @@ public final class ProxyCachePlugin implements Plugin {
             } catch (IllegalArgumentException malformed) {
                 // a Location that is not a URI invalidates nothing
             }
+        }
+    }
+
+    /** Ends the fetch once {@code stored} completes, so that waiters find what it stored (Redis writes later). */
+    private void finishAfter(Lookup lookup, CompletionStage<Void> stored) {
+        CompletableFuture<Void> slot = lookup.slot;
+        if (slot != null) {
+            lookup.slot = null;
+            stored.whenComplete((done, error) -> collapser.done(lookup.key, slot));
         }
     }
 

@@ -51,8 +51,10 @@ final class RedisStorage implements CacheStorage {
     }
 
     @Override
-    public void put(String key, List<CachedResponse> variants, long ttlMs) {
-        redis.set(namespace + key, encode(variants), Duration.ofMillis(Math.max(1, ttlMs)));
+    public CompletionStage<Void> put(String key, List<CachedResponse> variants, long ttlMs) {
+        // a failed write is a later miss, nothing more
+        return redis.set(namespace + key, encode(variants), Duration.ofMillis(Math.max(1, ttlMs)))
+                .exceptionally(error -> null);
     }
 
     @Override

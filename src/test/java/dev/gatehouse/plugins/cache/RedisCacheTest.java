@@ -12,6 +12,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -75,8 +78,32 @@ class RedisCacheTest {
             assertThat(hit.headers().firstValue("x-cache-status")).hasValue("HIT");
             assertThat(hit.body()).as("a binary body survives Redis").isEqualTo(binary);
             assertThat(calls.get()).isEqualTo(1);
-            assertThat(redis.keys("gatehouse:cache:*")).singleElement().satisfies(key -> assertThat(
+            assertThat(redis.keys("gatehouse:cache:*")).hasSize(1).allSatisfy(key -> assertThat(
                     Long.parseLong(redis.command("PTTL " + key))).as("entries expire").isPositive());
+
+            // collapsed misses wait for the fetch's write to Redis, then answer from it
+            AtomicInteger slowCalls = new AtomicInteger();
+            origin.handle("/slow", ex -> {
+                slowCalls.incrementAndGet();
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                ex.getResponseHeaders().set("Cache-Control", "max-age=60");
+                ex.sendResponseHeaders(200, 4);
+                ex.getResponseBody().write("slow".getBytes());
+                ex.close();
+            });
+            List<CompletableFuture<HttpResponse<String>>> concurrent = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                concurrent.add(HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(URI.create(
+                        "http://127.0.0.1:" + a.port() + "/slow")).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            for (CompletableFuture<HttpResponse<String>> f : concurrent) {
+                assertThat(f.get().body()).isEqualTo("slow");
+            }
+            assertThat(slowCalls.get()).isEqualTo(1);
 
             // a purge on one node empties the cache both read
             HttpResponse<String> purged = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
