@@ -11,7 +11,6 @@ import dev.gatehouse.plugin.runtime.PluginChain;
 import dev.gatehouse.plugin.runtime.ResponseBodyPipeline;
 import io.netty.handler.codec.http.HttpContent;
 import java.util.ArrayDeque;
-import java.util.IdentityHashMap;
 import dev.gatehouse.routing.RoutableRequest;
 import dev.gatehouse.runtime.RouteEntry;
 import dev.gatehouse.runtime.Snapshot;
@@ -90,7 +89,9 @@ final class Exchange implements RoutableRequest, PluginExchange, ResponseBodyPip
     @Nullable ArrayDeque<HttpContent> heldBody;
     /** Plugins are still deciding: the request is not sent upstream yet. */
     boolean pluginsPending;
-    private @Nullable IdentityHashMap<AttrKey<?>, Object> attributes;
+    /** Plugin attributes as key, value, key, value...: a request has a handful, found faster by a scan than a map. */
+    private @Nullable Object[] attributes;
+    private int attributeCount;
     /** The response body's transformers and watchers, when plugins set some; else null (the bytes pass as they are). */
     @Nullable ResponseBodyPipeline responseBody;
     /** Seconds for a {@code Retry-After} header on a local reply, or 0 for none. */
@@ -245,15 +246,34 @@ final class Exchange implements RoutableRequest, PluginExchange, ResponseBodyPip
     @Override
     @SuppressWarnings("unchecked")
     public <T> @Nullable T attribute(AttrKey<T> key) {
-        return attributes == null ? null : (T) attributes.get(key);
+        Object[] a = attributes;
+        for (int i = 0; i < attributeCount; i += 2) {
+            if (a[i] == key) {
+                return (T) a[i + 1];
+            }
+        }
+        return null;
     }
 
     @Override
     public <T> void attribute(AttrKey<T> key, T value) {
-        if (attributes == null) {
-            attributes = new IdentityHashMap<>(4);
+        Object[] a = attributes;
+        for (int i = 0; i < attributeCount; i += 2) {
+            if (a[i] == key) {
+                a[i + 1] = value;
+                return;
+            }
         }
-        attributes.put(key, value);
+        if (a == null) {
+            a = new Object[8];
+            attributes = a;
+        } else if (attributeCount == a.length) {
+            a = java.util.Arrays.copyOf(a, a.length * 2);
+            attributes = a;
+        }
+        a[attributeCount] = key;
+        a[attributeCount + 1] = value;
+        attributeCount += 2;
     }
 
     /** The plugins of the matched route (none before routing). */

@@ -193,7 +193,8 @@ public final class RateLimitingPlugin implements Plugin {
             return;
         }
         HttpHeaders h = response.headers();
-        quotaHeaders(decisions, h, h.contains(LIMIT) || h.contains(POLICY));
+        // one lookup decides: an upstream that sends quota headers sends the first of its style
+        quotaHeaders(decisions, h, h.contains(config.headers() == HeaderStyle.KONG ? LIMIT : POLICY));
     }
 
     /** Decimal strings of small numbers, built once: remaining and reset values are mostly small. */
