@@ -157,7 +157,8 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
         PluginStates pluginStates = new PluginStates();
         Metrics metrics = new Metrics();
         // the shared store is set up at start-up; a reload that changes redis: keeps this one (logged)
-        RedisStore store = spec.redis() == null ? null : new RedisStore(spec.redis());
+        RedisStore store = spec.redis() == null ? null
+                : new RedisStore(spec.redis(), transport.name().equals("epoll") ? group : null);
         Snapshot snapshot;
         AccessLog accessLog;
         try {
@@ -533,7 +534,7 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
         synchronized (reloadLock) {
             stopBackgroundTasks.forEach(Runnable::run);
         }
-        boolean drained = server.stop(drainTimeout);
+        boolean drained = server.drain(drainTimeout);
         if (admin != null) {
             admin.close();
         }
@@ -543,8 +544,10 @@ public final class GatehouseInstance implements AutoCloseable, GatewayControl {
         resolver.close();
         pluginStates.closeAll();
         if (store != null) {
+            // before the loops end: its connections live on them
             store.close();
         }
+        server.shutdownLoops();
         closeLog(accessLog);
         tracing.close();
         LOG.info("stopped");

@@ -14,9 +14,11 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.EpollProvider;
+import io.netty.channel.EventLoopGroup;
 import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
@@ -53,9 +55,10 @@ public final class RedisStore implements SharedStore, AutoCloseable {
             RedisClusterAsyncCommands<String, byte[]> commands) {
     }
 
-    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    private static final RedisCodec<String, byte[]> CODEC = TextKeysByteValues.INSTANCE;
 
     private final AbstractRedisClient client;
+    private final ClientResources resources;
     private final String description;
     private final Supplier<CompletableFuture<Link>> connector;
     private final ConcurrentHashMap<String, String> shas = new ConcurrentHashMap<>();
@@ -69,12 +72,25 @@ public final class RedisStore implements SharedStore, AutoCloseable {
     private volatile long lastFailureLog;
     private final java.util.concurrent.atomic.LongAdder failures = new java.util.concurrent.atomic.LongAdder();
 
+    /** A store with Lettuce's own I/O threads (the CLI's offline checks). */
     public RedisStore(RedisSpec spec) {
+        this(spec, null);
+    }
+
+    /**
+     * @param epollLoops the gateway's event loops when they run native epoll, for Lettuce's connections (see
+     *     {@link SharedEventLoops}); null for Lettuce's own threads
+     */
+    public RedisStore(RedisSpec spec, @Nullable EventLoopGroup epollLoops) {
         Duration timeout = spec.timeout();
+        // Lettuce picks epoll by itself when it is available: then, and only then, the gateway's loops fit it
+        this.resources = epollLoops != null && EpollProvider.isAvailable()
+                ? DefaultClientResources.builder().eventLoopGroupProvider(new SharedEventLoops(epollLoops)).build()
+                : DefaultClientResources.create();
         SocketOptions socket = SocketOptions.builder().connectTimeout(timeout).build();
         if (spec.clusterNodes().isEmpty()) {
             RedisURI uri = uri(spec.url(), timeout);
-            RedisClient standalone = RedisClient.create();
+            RedisClient standalone = RedisClient.create(resources);
             standalone.setOptions(ClientOptions.builder()
                     .autoReconnect(true)
                     .timeoutOptions(TimeoutOptions.enabled(timeout))
@@ -86,7 +102,7 @@ public final class RedisStore implements SharedStore, AutoCloseable {
             this.connector = () -> standalone.connectAsync(CODEC, uri).toCompletableFuture()
                     .thenApply(c -> new Link(c, c.async()));
         } else {
-            RedisClusterClient cluster = RedisClusterClient.create(spec.clusterNodes().stream()
+            RedisClusterClient cluster = RedisClusterClient.create(resources, spec.clusterNodes().stream()
                     .map(u -> uri(u, timeout)).toList());
             cluster.setOptions(ClusterClientOptions.builder()
                     .autoReconnect(true)
@@ -163,19 +179,36 @@ public final class RedisStore implements SharedStore, AutoCloseable {
         RedisClusterAsyncCommands<String, byte[]> c = l.commands();
         String sha = shas.computeIfAbsent(script, RedisStore::sha1);
         String[] k = keys.toArray(String[]::new);
-        byte[][] a = args.stream().map(arg -> arg.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
-        CompletableFuture<List<Long>> first = c.<List<Long>>evalsha(sha, ScriptOutputType.MULTI, k, a)
-                .toCompletableFuture();
-        return counted(first.handle((result, error) -> {
-            Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+        byte[][] a = new byte[args.size()][];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = args.get(i).getBytes(StandardCharsets.UTF_8);
+        }
+        // one completion stage per call on the hot path (no handle/thenCompose chain)
+        CompletableFuture<List<Long>> result = new CompletableFuture<>();
+        c.<List<Long>>evalsha(sha, ScriptOutputType.MULTI, k, a).whenComplete((values, error) -> {
+            if (error == null) {
+                result.complete(values);
+                return;
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause()
+                    : error;
             if (cause instanceof RedisNoScriptException) {
                 // the script is not loaded on this server (first call, after a restart, a fail-over or on another
                 // cluster node): send it once
-                return c.<List<Long>>eval(script, ScriptOutputType.MULTI, k, a).toCompletableFuture();
+                c.<List<Long>>eval(script, ScriptOutputType.MULTI, k, a).whenComplete((again, failed) -> {
+                    if (failed == null) {
+                        result.complete(again);
+                    } else {
+                        failures.increment();
+                        result.completeExceptionally(failed);
+                    }
+                });
+                return;
             }
-            return error == null ? CompletableFuture.completedFuture(result)
-                    : CompletableFuture.<List<Long>>failedFuture(cause);
-        }).thenCompose(f -> f));
+            failures.increment();
+            result.completeExceptionally(cause);
+        });
+        return result;
     }
 
     @Override
@@ -288,5 +321,6 @@ public final class RedisStore implements SharedStore, AutoCloseable {
             l.connection().close();
         }
         client.shutdown();
+        resources.shutdown();
     }
 }

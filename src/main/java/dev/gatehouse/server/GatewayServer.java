@@ -177,7 +177,13 @@ public final class GatewayServer {
      *
      * @return true when every connection finished within the drain timeout
      */
-    public boolean stop(Duration drainTimeout) {
+    /**
+     * Stops listening and lets open requests finish for up to {@code drainTimeout}, then closes what is left. The
+     * event loops keep running (other users of them, such as the Redis client, close first): {@link #shutdownLoops}.
+     *
+     * @return whether every connection ended by itself
+     */
+    public boolean drain(Duration drainTimeout) {
         certificateWatch.shutdownNow();
         stopListening();
         context.startDraining();
@@ -198,7 +204,11 @@ public final class GatewayServer {
             LOG.warn("drain timeout: closing {} connections with requests in flight", connections.size());
             connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         return drained;
+    }
+
+    /** Ends the event loops, last. */
+    public void shutdownLoops() {
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 }

@@ -5,7 +5,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The shared store (Redis) that plugins coordinate through across gateway nodes, reached asynchronously: a
- * result completes on a client thread, never on an event loop (act on the exchange with {@link Outcome.OnLoop}).
+ * result completes on an I/O thread, which may be one of the gateway's event loops but not necessarily the request's:
+ * never block in a callback, and act on the exchange with {@link Outcome.OnLoop}.
  */
 public interface SharedStore {
 
