@@ -537,7 +537,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     boolean clientWritable() {
-        return ctx.channel().isWritable();
+        // a detached exchange writes nothing to the client: the upstream is read at its own pace
+        Exchange ex = exchange;
+        return ex != null && ex.detached || ctx.channel().isWritable();
     }
 
     void flushClient() {
@@ -840,9 +842,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
-        relay.abort();
         releasePipelined();
         Exchange ex = exchange;
+        if (ex != null && ex.detached) {
+            // a background refresh outlives its client (an HTTP/2 stream closes once the answer is sent): it goes
+            // on, ends by itself and is logged then
+            ctx.fireChannelInactive();
+            return;
+        }
+        relay.abort();
         exchange = null;
         if (ex != null) {
             log(ex);

@@ -484,6 +484,37 @@ class ProxyCacheTest {
         assertThat(calls.get()).isEqualTo(2);
     }
 
+    @Test
+    void staleWhileRevalidateRefreshesBehindAnHttp2Stream() throws Exception {
+        AtomicInteger calls = origin("/c/swr-h2", (ex, n) -> {
+            if (n > 1) {
+                sleep(500);
+            }
+            send(ex, 200, "v" + n, "Cache-Control", (n == 1 ? "max-age=1" : "max-age=60")
+                    + ", stale-while-revalidate=60");
+        });
+        assertThat(h2("/c/swr-h2")).isEqualTo("200 MISS v1");
+        Thread.sleep(2100);
+        // the stream closes once the stale answer is sent; the refresh behind it goes on
+        assertThat(h2("/c/swr-h2")).isEqualTo("200 STALE v1");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                .until(() -> h2("/c/swr-h2").equals("200 HIT v2"));
+        assertThat(calls.get()).isEqualTo(2);
+    }
+
+    /** A GET over h2c (prior knowledge) with curl: "status cache-status body". */
+    static String h2(String path) throws Exception {
+        Process curl = new ProcessBuilder("curl", "-s", "--http2-prior-knowledge", "-D", "-", "--max-time", "10",
+                "http://127.0.0.1:" + gw.port() + path).redirectErrorStream(true).start();
+        String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        curl.waitFor();
+        String status = out.lines().findFirst().orElse("").replace("HTTP/2 ", "").trim();
+        String cacheStatus = out.lines().filter(l -> l.toLowerCase().startsWith("x-cache-status:"))
+                .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("-");
+        String body = out.substring(out.indexOf("\r\n\r\n") + 4);
+        return status + " " + cacheStatus + " " + body;
+    }
+
     // ---- invalidation (section 4.4)
 
     @Test
