@@ -61,6 +61,8 @@ final class Exchange implements RoutableRequest, PluginExchange, ResponseBodyPip
     /** The gateway answered this request itself; remaining body chunks are dropped. */
     boolean answeredLocally;
     boolean responseStarted;
+    /** The log phase ran (metrics, access log, plugins' onComplete): it runs once. */
+    boolean logged;
     /** The client was answered by a plugin; the upstream exchange that goes on is a background refresh. */
     boolean detached;
     /** The response has no body for the client (HEAD, 204, 304), whatever the plugins' body steps produce. */

@@ -289,6 +289,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         boolean keepAlive = keepAliveAfter(ex);
         writeHead(ex, stored, keepAlive);
         ctx.flush();
+        if (exchange != ex) {
+            return;
+        }
         ResponseBodyPipeline body = ex.responseBody;
         if (body != null) {
             body.abandon();
@@ -961,6 +964,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void log(Exchange ex) {
+        if (ex.logged) {
+            // an exchange cut short on one path (a failed body transformer) can be ended again by another
+            return;
+        }
+        ex.logged = true;
         releaseHeld(ex);
         if (ex.responseBody != null) {
             ex.responseBody.abandon();

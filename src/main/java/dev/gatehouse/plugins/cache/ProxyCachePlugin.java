@@ -78,8 +78,11 @@ public final class ProxyCachePlugin implements Plugin {
         final String key;
         final long requestTime = System.currentTimeMillis();
         final CacheControl directives;
-        /** A copy of the client's request head, for Vary and conditionals (the upstream's may be changed). */
-        final HttpHeaders request;
+        /**
+         * The client's request head, for Vary and conditionals: the live headers while the cache decides (a hit
+         * copies nothing), a copy once the request goes upstream (the gateway and this plugin change the live ones).
+         */
+        HttpHeaders request;
         String status = MISS;
         /** What was stored under the key when the request came (to write back with a new variant). */
         @Nullable List<CachedResponse> variants;
@@ -147,7 +150,7 @@ public final class ProxyCachePlugin implements Plugin {
             // HTTP/1.0's Pragma: no-cache, honoured when no Cache-Control says otherwise (section 5.4)
             directives = new CacheControl(-1, -1, -1, -1, -1, -1, false, true, false, false, false, false, false);
         }
-        Lookup lookup = new Lookup(keys.of(ex), directives, new DefaultHttpHeaders().set(h));
+        Lookup lookup = new Lookup(keys.of(ex), directives, h);
         ex.attribute(LOOKUP, lookup);
         if (memory != null) {
             return decide(ex, lookup, memory.getNow(lookup.key), true);
@@ -196,6 +199,7 @@ public final class ProxyCachePlugin implements Plugin {
                 lookup.slot = slot;
                 lookup.stale = stored;
                 lookup.status = STALE;
+                keepRequest(ex, lookup);
                 conditional(ex, stored);
                 lookup.answered = true;
                 stats.hit();
@@ -216,6 +220,8 @@ public final class ProxyCachePlugin implements Plugin {
             if (slot == null && mayWait) {
                 CompletableFuture<Void> running = collapser.running(lookup.key);
                 if (running != null) {
+                    // if the wait times out, the request goes upstream as it is (fail-open): keep its head now
+                    keepRequest(ex, lookup);
                     return new Outcome.Await(running.thenApply(done -> new Outcome.OnLoop(() -> lookAgain(ex,
                             lookup))));
                 }
@@ -223,11 +229,19 @@ public final class ProxyCachePlugin implements Plugin {
             }
             lookup.slot = slot;
         }
+        keepRequest(ex, lookup);
         if (lookup.stale != null) {
             conditional(ex, lookup.stale);
         }
         stats.miss();
         return Outcome.CONTINUE;
+    }
+
+    /** The request goes upstream: keep the client's head as it is now, before it is changed for the upstream. */
+    private static void keepRequest(PluginExchange ex, Lookup lookup) {
+        if (lookup.request == ex.requestHeaders()) {
+            lookup.request = new DefaultHttpHeaders().set(ex.requestHeaders());
+        }
     }
 
     private Outcome lookAgain(PluginExchange ex, Lookup lookup) {
