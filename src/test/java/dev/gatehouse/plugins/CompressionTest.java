@@ -195,6 +195,20 @@ class CompressionTest {
     }
 
     @Test
+    void http2ClientsGetCompressedStreamsToo() throws Exception {
+        for (String coding : new String[] {"gzip", "br", "zstd"}) {
+            Process curl = new ProcessBuilder("curl", "-s", "--http2-prior-knowledge", "-H",
+                    "Accept-Encoding: " + coding, "-D", "/dev/stderr", "--max-time", "10",
+                    "http://127.0.0.1:" + gw.port() + "/json").start();
+            byte[] body = curl.getInputStream().readAllBytes();
+            String head = new String(curl.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            curl.waitFor();
+            assertThat(head).startsWith("HTTP/2 200").containsIgnoringCase("content-encoding: " + coding);
+            assertThat(decode(coding, body)).isEqualTo(JSON);
+        }
+    }
+
+    @Test
     void anEncodedBodyIsDecodedForAClientThatDoesNotAcceptIt() throws Exception {
         HttpResponse<byte[]> plain = get("/gunzip/gzipped", null);
         assertThat(plain.headers().firstValue("content-encoding")).isEmpty();

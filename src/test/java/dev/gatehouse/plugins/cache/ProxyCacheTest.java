@@ -536,6 +536,22 @@ class ProxyCacheTest {
         assertThat(cache(get("/c/items"))).isEqualTo("MISS");
         assertThat(cache(get("/c/items/1"))).isEqualTo("MISS");
         assertThat(list.get()).isEqualTo(5);
+        // a failed unsafe request invalidates nothing
+        origin("/c/doc", (ex, n) -> {
+            if (ex.getRequestMethod().equals("DELETE")) {
+                send(ex, 409, "conflict");
+            } else if (ex.getRequestMethod().equals("PUT")) {
+                send(ex, 204, "", "Content-Location", "http://127.0.0.1:" + gw.port() + "/c/doc/latest");
+            } else {
+                send(ex, 200, "doc" + n, "Cache-Control", "max-age=60");
+            }
+        });
+        get("/c/doc/latest");
+        assertThat(request("DELETE", "/c/doc/latest").statusCode()).isEqualTo(409);
+        assertThat(cache(get("/c/doc/latest"))).isEqualTo("HIT");
+        // Content-Location (absolute, same host) is invalidated too
+        assertThat(request("PUT", "/c/doc/v2").statusCode()).isEqualTo(204);
+        assertThat(cache(get("/c/doc/latest"))).isEqualTo("MISS");
     }
 
     // ---- keys, HEAD, collapsing
