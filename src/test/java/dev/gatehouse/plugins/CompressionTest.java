@@ -46,6 +46,12 @@ class CompressionTest {
             ex.getResponseHeaders().set("Content-Encoding", "gzip");
             send(ex, 200, "application/json", gzip(JSON), null, false);
         });
+        backend.handle("/broken-gzip", ex -> {
+            ex.getResponseHeaders().set("Content-Encoding", "gzip");
+            byte[] garbage = new byte[4096];
+            java.util.Arrays.fill(garbage, (byte) 7);
+            send(ex, 200, "application/json", garbage, null, false);
+        });
         backend.handle("/range", ex -> {
             ex.getResponseHeaders().set("Content-Range", "bytes 0-99/65536");
             send(ex, 206, "application/json", java.util.Arrays.copyOf(JSON, 100), null, false);
@@ -192,6 +198,14 @@ class CompressionTest {
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.headers().firstValue("content-encoding")).hasValue("gzip");
         assertThat(r.body()).isEmpty();
+    }
+
+    @Test
+    void aBodyThatCannotBeDecodedCutsTheResponseAndTheGatewayGoesOn() throws Exception {
+        // the head went out before the body proved broken: the client must not take a truncated body for a whole one
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> get("/gunzip/broken-gzip", null))
+                .isInstanceOf(java.io.IOException.class);
+        assertThat(get("/json", "gzip").statusCode()).isEqualTo(200);
     }
 
     @Test
