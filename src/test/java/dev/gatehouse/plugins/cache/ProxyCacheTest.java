@@ -408,20 +408,26 @@ class ProxyCacheTest {
     // ---- stale responses
 
     @Test
-    void mustRevalidateForbidsStaleServingOnError() throws Exception {
-        AtomicInteger calls = origin("/c/must", (ex, n) -> {
-            if (n == 1) {
-                send(ex, 200, "v1", "Cache-Control", "max-age=1, must-revalidate, stale-if-error=60",
-                        "ETag", "\"m\"");
-            } else {
-                send(ex, 503, "down");
-            }
-        });
-        get("/c/must");
+    void mustRevalidateProxyRevalidateAndSMaxAgeForbidStaleServingOnError() throws Exception {
+        String[] directives = {"max-age=1, must-revalidate", "max-age=1, proxy-revalidate", "s-maxage=1"};
+        List<AtomicInteger> counters = new ArrayList<>();
+        for (int i = 0; i < directives.length; i++) {
+            String cc = directives[i] + ", stale-if-error=60";
+            counters.add(origin("/c/must" + i, (ex, n) -> {
+                if (n == 1) {
+                    send(ex, 200, "v1", "Cache-Control", cc, "ETag", "\"m\"");
+                } else {
+                    send(ex, 503, "down");
+                }
+            }));
+            get("/c/must" + i);
+        }
         Thread.sleep(2100);
-        HttpResponse<String> after = get("/c/must");
-        assertThat(after.statusCode()).isEqualTo(503);
-        assertThat(calls.get()).isEqualTo(2);
+        for (int i = 0; i < directives.length; i++) {
+            HttpResponse<String> after = get("/c/must" + i);
+            assertThat(after.statusCode()).as(directives[i]).isEqualTo(503);
+            assertThat(counters.get(i).get()).isEqualTo(2);
+        }
     }
 
     @Test
