@@ -113,10 +113,12 @@ final class CachePolicy {
         }
         List<String> varyNames = varyNames(h);
         List<String> varyValues = varyNames.stream().map(n -> CachedResponse.normalized(request, n)).toList();
-        return new CachedResponse(url, status, List.copyOf(headers), body, requestTime, responseTime, initialAge,
+        List<String> stored = List.copyOf(headers);
+        return new CachedResponse(url, status, stored, body, requestTime, responseTime, initialAge,
                 Math.max(0, lifetime), millis(cc.staleWhileRevalidate()), millis(cc.staleIfError()),
                 cc.mustRevalidate() || cc.proxyRevalidate() || cc.sMaxAge() >= 0, cc.noCache(),
-                cc.isPublic() || cc.sMaxAge() >= 0 || cc.mustRevalidate(), varyNames, varyValues);
+                cc.isPublic() || cc.sMaxAge() >= 0 || cc.mustRevalidate(), varyNames, varyValues,
+                CachedResponse.head(stored));
     }
 
     /**

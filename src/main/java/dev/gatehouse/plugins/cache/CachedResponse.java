@@ -2,6 +2,7 @@ package dev.gatehouse.plugins.cache;
 
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -31,11 +32,22 @@ import org.jspecify.annotations.Nullable;
  * @param authorizedUse may answer a request with {@code Authorization} (public, s-maxage, must-revalidate)
  * @param varyNames the request fields its {@code Vary} names, in lower case
  * @param varyValues those fields' values in the request that produced it (normalized; "" when absent)
+ * @param head {@code headers} as a headers object, never changed: each answer copies it whole, which Netty does
+ *     without validating every name again (both come from the same headers factory)
  */
 record CachedResponse(String url, int status, List<String> headers, byte[] body, long requestTime,
         long responseTime, long initialAgeMs, long freshnessMs, long staleWhileRevalidateMs, long staleIfErrorMs,
         boolean revalidate, boolean noCache, boolean authorizedUse, List<String> varyNames,
-        List<String> varyValues) {
+        List<String> varyValues, HttpHeaders head) {
+
+    /** The headers object for {@code headers} (name, value, name, value...). */
+    static HttpHeaders head(List<String> headers) {
+        HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().newHeaders();
+        for (int i = 0; i < headers.size(); i += 2) {
+            h.add(headers.get(i), headers.get(i + 1));
+        }
+        return h;
+    }
 
     @Nullable String header(CharSequence name) {
         for (int i = 0; i < headers.size(); i += 2) {
@@ -97,9 +109,7 @@ record CachedResponse(String url, int status, List<String> headers, byte[] body,
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
                 withBody ? Unpooled.wrappedBuffer(body) : Unpooled.EMPTY_BUFFER);
         HttpHeaders h = r.headers();
-        for (int i = 0; i < headers.size(); i += 2) {
-            h.add(headers.get(i), headers.get(i + 1));
-        }
+        h.add(head);
         h.set(HttpHeaderNames.AGE, ageMs(now) / 1000);
         if (withBody || !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
@@ -152,7 +162,7 @@ record CachedResponse(String url, int status, List<String> headers, byte[] body,
         in.readFully(body);
         return new CachedResponse(url, status, headers, body, in.readLong(), in.readLong(), in.readLong(),
                 in.readLong(), in.readLong(), in.readLong(), in.readBoolean(), in.readBoolean(), in.readBoolean(),
-                readStrings(in), readStrings(in));
+                readStrings(in), readStrings(in), head(headers));
     }
 
     private static void writeStrings(DataOutputStream out, List<String> strings) throws IOException {
