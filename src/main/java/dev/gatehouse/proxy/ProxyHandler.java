@@ -480,7 +480,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         PluginChain plugins = ex.plugins();
-        if (plugins.watchesBodies()) {
+        if (plugins.watchesRequestBodies()) {
             Outcome verdict = plugins.runRequestBody(ex, content.content(), last);
             if (verdict instanceof Outcome.Respond respond) {
                 content.release();

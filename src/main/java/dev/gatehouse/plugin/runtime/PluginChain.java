@@ -47,7 +47,7 @@ public final class PluginChain {
     private final Entry[] entries;
     private final Entry[] requestBody;
     private final Entry[] responseBody;
-    private final boolean watchesBodies;
+    private final boolean watchesRequestBodies;
     /** Chains for consumers with plugins of their own, by username: used once authentication found one. */
     private final Map<String, PluginChain> byConsumer;
 
@@ -69,13 +69,13 @@ public final class PluginChain {
         this.responseBody = Arrays.stream(this.entries)
                 .filter(e -> e.overrides("onResponseBody", PluginExchange.class, ByteBuf.class, boolean.class))
                 .toArray(Entry[]::new);
-        this.watchesBodies = requestBody.length > 0 || responseBody.length > 0
-                || this.byConsumer.values().stream().anyMatch(PluginChain::watchesBodies);
+        this.watchesRequestBodies = requestBody.length > 0
+                || this.byConsumer.values().stream().anyMatch(PluginChain::watchesRequestBodies);
     }
 
-    /** True when a plugin of this chain (or of a consumer's) watches request or response bodies. */
-    public boolean watchesBodies() {
-        return watchesBodies;
+    /** True when a plugin of this chain (or of a consumer's) watches request bodies. */
+    public boolean watchesRequestBodies() {
+        return watchesRequestBodies;
     }
 
     /**

@@ -83,7 +83,7 @@ final class CachePolicy {
      * The entry for a response; null when it has neither a freshness lifetime nor a validator to revalidate with
      * (storing it would serve nobody).
      */
-    @Nullable CachedResponse entry(String url, HttpResponse response, byte[] body, long requestTime,
+    @Nullable CachedResponse entry(HttpResponse response, byte[] body, long requestTime,
             long responseTime, HttpHeaders request) {
         List<String> headers = new ArrayList<>(response.headers().size() * 2);
         for (var e : response.headers()) {
@@ -93,11 +93,11 @@ final class CachePolicy {
                 headers.add(e.getValue());
             }
         }
-        return entry(url, response.status().code(), headers, body, requestTime, responseTime, response.headers(),
+        return entry(response.status().code(), headers, body, requestTime, responseTime, response.headers(),
                 request);
     }
 
-    private @Nullable CachedResponse entry(String url, int status, List<String> headers, byte[] body,
+    private @Nullable CachedResponse entry(int status, List<String> headers, byte[] body,
             long requestTime, long responseTime, HttpHeaders h, HttpHeaders request) {
         CacheControl cc = honourCacheControl ? CacheControl.parse(h.getAll(HttpHeaderNames.CACHE_CONTROL))
                 : CacheControl.NONE;
@@ -114,7 +114,7 @@ final class CachePolicy {
         List<String> varyNames = varyNames(h);
         List<String> varyValues = varyNames.stream().map(n -> CachedResponse.normalized(request, n)).toList();
         List<String> stored = List.copyOf(headers);
-        return new CachedResponse(url, status, stored, body, requestTime, responseTime, initialAge,
+        return new CachedResponse(status, stored, body, requestTime, responseTime, initialAge,
                 Math.max(0, lifetime), millis(cc.staleWhileRevalidate()), millis(cc.staleIfError()),
                 cc.mustRevalidate() || cc.proxyRevalidate() || cc.sMaxAge() >= 0, cc.noCache(),
                 cc.isPublic() || cc.sMaxAge() >= 0 || cc.mustRevalidate(), varyNames, varyValues,
@@ -143,7 +143,7 @@ final class CachePolicy {
             headers.add(e.getKey());
             headers.add(e.getValue());
         }
-        CachedResponse fresh = entry(stored.url(), stored.status(), headers, stored.body(), requestTime,
+        CachedResponse fresh = entry(stored.status(), headers, stored.body(), requestTime,
                 responseTime, merged, request);
         return fresh != null ? fresh : stored;
     }

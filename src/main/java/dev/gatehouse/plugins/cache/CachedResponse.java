@@ -19,7 +19,6 @@ import org.jspecify.annotations.Nullable;
  * One stored response, immutable: its head and body, when it was requested and received, and what its freshness
  * works out to (computed once, when stored or revalidated).
  *
- * @param url the request's URL ({@code scheme://host/path?query}), for purges by URL and prefix
  * @param headers name, value, name, value... as the client receives them, minus hop-by-hop fields and {@code Age}
  * @param requestTime when the request that produced it went upstream (epoch ms)
  * @param responseTime when its head arrived (epoch ms)
@@ -35,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  * @param head {@code headers} as a headers object, never changed: each answer copies it whole, which Netty does
  *     without validating every name again (both come from the same headers factory)
  */
-record CachedResponse(String url, int status, List<String> headers, byte[] body, long requestTime,
+record CachedResponse(int status, List<String> headers, byte[] body, long requestTime,
         long responseTime, long initialAgeMs, long freshnessMs, long staleWhileRevalidateMs, long staleIfErrorMs,
         boolean revalidate, boolean noCache, boolean authorizedUse, List<String> varyNames,
         List<String> varyValues, HttpHeaders head) {
@@ -69,7 +68,7 @@ record CachedResponse(String url, int status, List<String> headers, byte[] body,
 
     /** The bytes it takes in memory, roughly (for the cache's byte bound). */
     int weight() {
-        int w = 160 + body.length + url.length();
+        int w = 160 + body.length;
         for (String h : headers) {
             w += h.length() + 16;
         }
@@ -136,7 +135,6 @@ record CachedResponse(String url, int status, List<String> headers, byte[] body,
     }
 
     void write(DataOutputStream out) throws IOException {
-        out.writeUTF(url);
         out.writeShort(status);
         writeStrings(out, headers);
         out.writeInt(body.length);
@@ -155,12 +153,11 @@ record CachedResponse(String url, int status, List<String> headers, byte[] body,
     }
 
     static CachedResponse read(DataInputStream in) throws IOException {
-        String url = in.readUTF();
         int status = in.readShort();
         List<String> headers = readStrings(in);
         byte[] body = new byte[in.readInt()];
         in.readFully(body);
-        return new CachedResponse(url, status, headers, body, in.readLong(), in.readLong(), in.readLong(),
+        return new CachedResponse(status, headers, body, in.readLong(), in.readLong(), in.readLong(),
                 in.readLong(), in.readLong(), in.readLong(), in.readBoolean(), in.readBoolean(), in.readBoolean(),
                 readStrings(in), readStrings(in), head(headers));
     }

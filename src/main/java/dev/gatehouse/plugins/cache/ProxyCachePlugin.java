@@ -386,13 +386,13 @@ public final class ProxyCachePlugin implements Plugin {
             return false;
         }
         if (response.status().code() == 204) {
-            finishAfter(lookup, storeBody(ex, lookup, response, new byte[0], responseTime));
+            finishAfter(lookup, storeBody(lookup, response, new byte[0], responseTime));
             return true;
         }
         // the head as it is now: plugins nearer the client (rate-limit headers...) are not part of what is stored
         HttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(response.protocolVersion(),
                 response.status(), response.headers().copy());
-        ex.transformResponseBody(new Capture(ex, lookup, head, length, responseTime));
+        ex.transformResponseBody(new Capture(lookup, head, length, responseTime));
         return true;
     }
 
@@ -401,15 +401,13 @@ public final class ProxyCachePlugin implements Plugin {
      * (exactly sized when the length is known), never two.
      */
     private final class Capture implements BodyTransformer {
-        private final PluginExchange ex;
         private final Lookup lookup;
         private final HttpResponse head;
         private final long responseTime;
         private byte @Nullable [] copy;
         private int size;
 
-        Capture(PluginExchange ex, Lookup lookup, HttpResponse head, long length, long responseTime) {
-            this.ex = ex;
+        Capture(Lookup lookup, HttpResponse head, long length, long responseTime) {
             this.lookup = lookup;
             this.head = head;
             this.responseTime = responseTime;
@@ -438,7 +436,7 @@ public final class ProxyCachePlugin implements Plugin {
             if (last) {
                 copy = null;
                 byte[] body = size == c.length ? c : java.util.Arrays.copyOf(c, size);
-                finishAfter(lookup, storeBody(ex, lookup, head, body, responseTime));
+                finishAfter(lookup, storeBody(lookup, head, body, responseTime));
             }
             return chunk;
         }
@@ -450,11 +448,8 @@ public final class ProxyCachePlugin implements Plugin {
         }
     }
 
-    private CompletionStage<Void> storeBody(PluginExchange ex, Lookup lookup, HttpResponse head, byte[] body,
-            long responseTime) {
-        String url = ex.scheme() + "://" + ex.host() + ex.path()
-                + (ex.queryString() == null ? "" : "?" + ex.queryString());
-        CachedResponse entry = policy.entry(url, head, body, lookup.requestTime, responseTime, lookup.request);
+    private CompletionStage<Void> storeBody(Lookup lookup, HttpResponse head, byte[] body, long responseTime) {
+        CachedResponse entry = policy.entry(head, body, lookup.requestTime, responseTime, lookup.request);
         return entry == null ? CompletableFuture.completedFuture(null) : store(lookup, entry);
     }
 

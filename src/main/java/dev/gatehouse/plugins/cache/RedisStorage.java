@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 final class RedisStorage implements CacheStorage {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisStorage.class);
-    private static final int FORMAT = 1;
+    /** The entry format's version: entries of another version (an older gateway's) are misses. */
+    private static final int FORMAT = 2;
     private static final int PURGE_SCAN_LIMIT = 100_000;
 
     private final SharedStore redis;
