@@ -9,6 +9,7 @@ import dev.gatehouse.plugin.api.PluginExchange;
 import dev.gatehouse.plugin.api.SharedStore;
 import dev.gatehouse.plugin.api.Stage;
 import com.github.benmanes.caffeine.cache.Cache;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.AsciiString;
@@ -110,6 +111,12 @@ public final class RateLimitingPlugin implements Plugin {
     private final @Nullable RedisLimiter redis;
     private final @Nullable SyncedLimiter synced;
     private final String policyHeader;
+    /**
+     * Kong style: the headers whose values never change (the limits), one set per possible tightest window, built
+     * once. Adding a whole set to a response is Netty's fast copy between headers of one factory: no name is
+     * validated or hashed again per request.
+     */
+    private final HttpHeaders[] constantHeaders;
     private final @Nullable Duration maxDelay;
 
     private RateLimitingPlugin(Config config, List<Window> windows, List<List<KeySource>> keys,
@@ -121,6 +128,15 @@ public final class RateLimitingPlugin implements Plugin {
         this.local = local;
         this.redis = redis;
         this.policyHeader = String.join(", ", this.windows.stream().map(Window::policy).toList());
+        this.constantHeaders = new HttpHeaders[this.windows.size()];
+        for (int tightest = 0; tightest < constantHeaders.length; tightest++) {
+            HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().newHeaders();
+            h.add(LIMIT, this.windows.get(tightest).limitValue());
+            for (Window w : this.windows) {
+                h.add(w.limitHeader(), w.limitValue());
+            }
+            constantHeaders[tightest] = h;
+        }
         Duration longest = Duration.ZERO;
         for (Window w : this.windows) {
             longest = w.limit().maxDelay().compareTo(longest) > 0 ? w.limit().maxDelay() : longest;
@@ -223,7 +239,14 @@ public final class RateLimitingPlugin implements Plugin {
         }
         LocalLimiter.Decision d = decisions[tightest];
         long reset = (d.resetMillis() + 999) / 1000;
-        if (config.headers() == HeaderStyle.KONG) {
+        if (config.headers() == HeaderStyle.KONG && !replace) {
+            h.add(constantHeaders[tightest]);
+            h.add(REMAINING, number(d.remaining()));
+            h.add(RESET, number(reset));
+            for (int i = 0; i < decisions.length; i++) {
+                h.add(windows.get(i).remainingHeader(), number(decisions[i].remaining()));
+            }
+        } else if (config.headers() == HeaderStyle.KONG) {
             put(h, replace, LIMIT, windows.get(tightest).limitValue());
             put(h, replace, REMAINING, number(d.remaining()));
             put(h, replace, RESET, number(reset));
