@@ -18,14 +18,13 @@ final class CacheKeys {
     /**
      * What the key is made of.
      *
-     * @param method the request method (GET and HEAD share keys either way)
      * @param queryParams when not empty, only these query parameters (sorted); else the whole query, sorted
      * @param headers request headers whose values become part of the key
      * @param consumer the authenticated consumer's username
      */
-    record Spec(boolean method, boolean scheme, boolean host, boolean query, List<String> queryParams,
-            List<String> headers, boolean consumer) {
-        public static final Spec DEFAULTS = new Spec(true, true, true, true, List.of(), List.of(), false);
+    record Spec(boolean scheme, boolean host, boolean query, List<String> queryParams, List<String> headers,
+            boolean consumer) {
+        public static final Spec DEFAULTS = new Spec(true, true, true, List.of(), List.of(), false);
     }
 
     private final Spec spec;
@@ -54,10 +53,8 @@ final class CacheKeys {
         if (q != null && !q.isEmpty()) {
             sb.append('?').append(q);
         }
-        sb.append('#');
-        if (spec.method()) {
-            sb.append("GET");
-        }
+        // the method is always GET: only GET responses are stored, and a HEAD is answered from its GET's entry
+        sb.append("#GET");
         for (String name : headerNames) {
             String v = ex.requestHeaders().get(name);
             sb.append("#h:").append(name).append('=').append(v == null ? "" : v);

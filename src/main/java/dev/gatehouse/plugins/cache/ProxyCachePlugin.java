@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.URI;
 import java.time.Duration;
@@ -381,7 +382,7 @@ public final class ProxyCachePlugin implements Plugin {
                 lookup.request.contains(HttpHeaderNames.AUTHORIZATION)) != null) {
             return false;
         }
-        long length = contentLength(response.headers());
+        long length = HttpUtil.getContentLength(response, -1L);
         if (length > config.maxObjectSize()) {
             return false;
         }
@@ -557,18 +558,6 @@ public final class ProxyCachePlugin implements Plugin {
         Lookup lookup = ex.attribute(LOOKUP);
         if (lookup != null) {
             finish(lookup);
-        }
-    }
-
-    private static long contentLength(HttpHeaders h) {
-        String v = h.get(HttpHeaderNames.CONTENT_LENGTH);
-        if (v == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            return -1;
         }
     }
 

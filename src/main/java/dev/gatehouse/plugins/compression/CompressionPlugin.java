@@ -7,6 +7,7 @@ import dev.gatehouse.plugin.api.Stage;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -60,7 +61,7 @@ public final class CompressionPlugin implements Plugin {
         if (!transformable(response) || !typeMatches(h.get(HttpHeaderNames.CONTENT_TYPE))) {
             return;
         }
-        long length = contentLength(h);
+        long length = HttpUtil.getContentLength(response, -1L);
         if (length >= 0 && length < config.minLength()) {
             return;
         }
@@ -129,18 +130,6 @@ public final class CompressionPlugin implements Plugin {
             }
         }
         h.add(HttpHeaderNames.VARY, "Accept-Encoding");
-    }
-
-    private static long contentLength(HttpHeaders h) {
-        String value = h.get(HttpHeaderNames.CONTENT_LENGTH);
-        if (value == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     private boolean typeMatches(@Nullable String contentType) {
