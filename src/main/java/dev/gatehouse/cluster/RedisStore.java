@@ -5,6 +5,7 @@ import dev.gatehouse.plugin.api.SharedStore;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -62,6 +63,7 @@ public final class RedisStore implements SharedStore, AutoCloseable {
     private final String description;
     private final Supplier<CompletableFuture<Link>> connector;
     private final ConcurrentHashMap<String, String> shas = new ConcurrentHashMap<>();
+    private final LoopFlush flush;
     private volatile @Nullable Link link;
     private volatile @Nullable CompletableFuture<Link> connecting;
     private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -84,9 +86,16 @@ public final class RedisStore implements SharedStore, AutoCloseable {
     public RedisStore(RedisSpec spec, @Nullable EventLoopGroup epollLoops) {
         Duration timeout = spec.timeout();
         // Lettuce picks epoll by itself when it is available: then, and only then, the gateway's loops fit it
-        this.resources = epollLoops != null && EpollProvider.isAvailable()
+        boolean sharedLoops = epollLoops != null && EpollProvider.isAvailable();
+        this.resources = sharedLoops
                 ? DefaultClientResources.builder().eventLoopGroupProvider(new SharedEventLoops(epollLoops)).build()
                 : DefaultClientResources.create();
+        // a standalone (or Sentinel-found) server's connection is flushed once per loop iteration; a cluster's node
+        // connections open lazily and would hold commands queued while they open, so they flush per command
+        this.flush = new LoopFlush(sharedLoops && spec.clusterNodes().isEmpty() ? epollLoops : null, () -> {
+            Link l = link;
+            return l == null ? null : l.connection();
+        });
         SocketOptions socket = SocketOptions.builder().connectTimeout(timeout).build();
         if (spec.clusterNodes().isEmpty()) {
             RedisURI uri = uri(spec.url(), timeout);
@@ -100,7 +109,10 @@ public final class RedisStore implements SharedStore, AutoCloseable {
             this.client = standalone;
             this.description = spec.url();
             this.connector = () -> standalone.connectAsync(CODEC, uri).toCompletableFuture()
-                    .thenApply(c -> new Link(c, c.async()));
+                    .thenApply(c -> {
+                        flush.configure(c);
+                        return new Link(c, c.async());
+                    });
         } else {
             RedisClusterClient cluster = RedisClusterClient.create(resources, spec.clusterNodes().stream()
                     .map(u -> uri(u, timeout)).toList());
@@ -185,7 +197,9 @@ public final class RedisStore implements SharedStore, AutoCloseable {
         }
         // one completion stage per call on the hot path (no handle/thenCompose chain)
         CompletableFuture<List<Long>> result = new CompletableFuture<>();
-        c.<List<Long>>evalsha(sha, ScriptOutputType.MULTI, k, a).whenComplete((values, error) -> {
+        RedisFuture<List<Long>> call = c.evalsha(sha, ScriptOutputType.MULTI, k, a);
+        flush.dispatched();
+        call.whenComplete((values, error) -> {
             if (error == null) {
                 result.complete(values);
                 return;
@@ -195,7 +209,9 @@ public final class RedisStore implements SharedStore, AutoCloseable {
             if (cause instanceof RedisNoScriptException) {
                 // the script is not loaded on this server (first call, after a restart, a fail-over or on another
                 // cluster node): send it once
-                c.<List<Long>>eval(script, ScriptOutputType.MULTI, k, a).whenComplete((again, failed) -> {
+                RedisFuture<List<Long>> retry = c.eval(script, ScriptOutputType.MULTI, k, a);
+                flush.dispatched();
+                retry.whenComplete((again, failed) -> {
                     if (failed == null) {
                         result.complete(again);
                     } else {
@@ -214,14 +230,14 @@ public final class RedisStore implements SharedStore, AutoCloseable {
     @Override
     public CompletionStage<byte @Nullable []> get(String key) {
         Link l = linkOrReconnect();
-        return l == null ? down() : counted(l.commands().get(key).toCompletableFuture());
+        return l == null ? down() : counted(sent(l.commands().get(key)));
     }
 
     @Override
     public CompletionStage<Void> set(String key, byte[] value, Duration ttl) {
         Link l = linkOrReconnect();
-        return l == null ? down() : counted(l.commands().set(key, value, SetArgs.Builder.px(Math.max(1,
-                ttl.toMillis()))).toCompletableFuture().thenApply(ok -> null));
+        return l == null ? down() : counted(sent(l.commands().set(key, value, SetArgs.Builder.px(Math.max(1,
+                ttl.toMillis())))).thenApply(ok -> null));
     }
 
     @Override
@@ -236,6 +252,7 @@ public final class RedisStore implements SharedStore, AutoCloseable {
         // one DEL per key: in a cluster, keys of one call must share a slot
         List<CompletableFuture<Long>> each = keys.stream()
                 .map(k -> l.commands().del(k).toCompletableFuture()).toList();
+        flush.dispatched();
         return counted(CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
                 .thenApply(done -> each.stream().mapToLong(CompletableFuture::join).sum()));
     }
@@ -251,9 +268,9 @@ public final class RedisStore implements SharedStore, AutoCloseable {
         return counted(scan(l.commands(), ScanCursor.INITIAL, args, found, limit));
     }
 
-    private static CompletableFuture<List<String>> scan(RedisClusterAsyncCommands<String, byte[]> c,
+    private CompletableFuture<List<String>> scan(RedisClusterAsyncCommands<String, byte[]> c,
             ScanCursor cursor, ScanArgs args, List<String> found, int limit) {
-        return c.scan(cursor, args).toCompletableFuture().thenCompose((KeyScanCursor<String> page) -> {
+        return sent(c.scan(cursor, args)).thenCompose((KeyScanCursor<String> page) -> {
             for (String k : page.getKeys()) {
                 if (found.size() < limit) {
                     found.add(k);
@@ -264,6 +281,12 @@ public final class RedisStore implements SharedStore, AutoCloseable {
             }
             return scan(c, page, args, found, limit);
         });
+    }
+
+    /** A command just dispatched, made sure to be sent. */
+    private <T> CompletableFuture<T> sent(RedisFuture<T> call) {
+        flush.dispatched();
+        return call.toCompletableFuture();
     }
 
     /** A literal for a SCAN pattern: the glob characters escaped. */
