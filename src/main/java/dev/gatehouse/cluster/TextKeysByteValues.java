@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Keys as UTF-8 text, values as bytes (a cached body is not text), written straight into Lettuce's output buffer:
- * the per-request path (a rate-limit script's arguments) copies no {@code ByteBuffer}s.
+ * the per-request path (a rate-limit script's arguments) copies no {@code ByteBuffer}s and allocates no temporary
+ * buffer per argument.
  */
 final class TextKeysByteValues implements RedisCodec<String, byte[]>, ToByteBufEncoder<String, byte[]> {
 
@@ -52,11 +53,17 @@ final class TextKeysByteValues implements RedisCodec<String, byte[]>, ToByteBufE
         target.writeBytes(value);
     }
 
+    /** The exact length: Lettuce then writes the argument in place instead of through a temporary buffer. */
     @Override
     public int estimateSize(Object keyOrValue) {
         if (keyOrValue instanceof byte[] bytes) {
             return bytes.length;
         }
-        return keyOrValue instanceof String s ? ByteBufUtil.utf8MaxBytes(s) : 0;
+        return keyOrValue instanceof String s ? ByteBufUtil.utf8Bytes(s) : 0;
+    }
+
+    @Override
+    public boolean isEstimateExact() {
+        return true;
     }
 }
