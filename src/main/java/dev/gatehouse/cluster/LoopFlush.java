@@ -4,6 +4,7 @@ import io.lettuce.core.api.StatefulConnection;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -51,7 +52,13 @@ final class LoopFlush {
             flush();
         } else if (!p.queued) {
             p.queued = true;
-            p.loop.execute(p);
+            try {
+                p.loop.execute(p);
+            } catch (RejectedExecutionException stopping) {
+                // the loop is shutting down: send now rather than never
+                p.queued = false;
+                flush();
+            }
         }
     }
 
