@@ -10,7 +10,7 @@
 # rate: h2load --h1 -c50 at a fixed 5,000 req/s for 8 s per round: p50/p99/p99.9 latency in microseconds.
 # Prints one line per round, then the medians and the median of the per-round B/A ratios. The configs take their
 # ports from PB_PORT / PB_BACKEND_PORT like proxybench's candidates (bench/configs/*.yaml); PB_REDIS_URL is passed
-# through. Needs nginx, wrk, h2load (apt-get install nginx wrk nghttp2-client).
+# through; AB_JVM_A / AB_JVM_B add JVM options to one side. Needs nginx, wrk, h2load (apt-get install nginx wrk nghttp2-client).
 set -euo pipefail
 MODE=$1 JA=$2 CA=$3 JB=$4 CB=$5 ROUNDS=${6:-10} WARM=${7:-40}
 DIR=$(mktemp -d /tmp/gatehouse-ab.XXXX)
@@ -36,15 +36,16 @@ http {
 EOF
 taskset -c 0 nginx -p "$DIR" -c "$DIR/origin.conf"
 
-start() { # jar config port -> pid file
+start() { # jar config port [jvm options] -> pid file
+  # shellcheck disable=SC2086
   PB_PORT=$3 PB_BACKEND_PORT=$ORIGIN PB_WORKERS=1 PB_KEEPALIVE=512 taskset -c 1 \
-    java -Xms256m -Xmx256m -jar "$1" run -c "$2" > "$DIR/logs/gw-$3.log" 2>&1 &
+    java -Xms256m -Xmx256m ${4:-} -jar "$1" run -c "$2" > "$DIR/logs/gw-$3.log" 2>&1 &
   echo $! > "$DIR/gw-$3.pid"
   for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$3/1k" && return 0; sleep 0.2; done
   echo "gateway on port $3 did not start; see $DIR/logs/gw-$3.log" >&2; exit 1
 }
-start "$JA" "$CA" $PA
-start "$JB" "$CB" $PB
+start "$JA" "$CA" $PA "${AB_JVM_A:-}"
+start "$JB" "$CB" $PB "${AB_JVM_B:-}"
 for p in $PA $PB; do taskset -c 0 wrk -t1 -c50 -d"${WARM}s" "http://127.0.0.1:$p/1k" > /dev/null; done
 
 TCK=$(getconf CLK_TCK)
