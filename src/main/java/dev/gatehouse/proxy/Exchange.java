@@ -101,7 +101,11 @@ final class Exchange implements RoutableRequest, PluginExchange, ResponseBodyPip
     /** The circuit breaker that refused this request, for the {@code x-gatehouse-overflow} header; or null. */
     @Nullable String overflow;
 
-    Exchange(Snapshot snapshot, HttpRequest request, String clientIp, EventLoop loop) {
+    /**
+     * @param http2 the request came on an HTTP/2 stream (Netty presents it as an HTTP/1.1 message; the access log
+     *     says {@code HTTP/2.0}, as nginx's {@code $server_protocol} does)
+     */
+    Exchange(Snapshot snapshot, HttpRequest request, String clientIp, EventLoop loop, boolean http2) {
         this.snapshot = snapshot;
         this.loop = loop;
         this.request = request;
@@ -112,7 +116,7 @@ final class Exchange implements RoutableRequest, PluginExchange, ResponseBodyPip
         this.clientIp = clientIp;
         this.realIp = clientIp;
         this.originalUri = request.uri();
-        this.protocol = request.protocolVersion().text();
+        this.protocol = http2 ? "HTTP/2.0" : request.protocolVersion().text();
         this.method = request.method().name();
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.http10 = request.protocolVersion().minorVersion() == 0;

@@ -169,7 +169,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void onRequestHead(HttpRequest request) {
         Snapshot snapshot = context.snapshots().current();
-        Exchange ex = new Exchange(snapshot, request, clientIp, ctx.channel().eventLoop());
+        Exchange ex = new Exchange(snapshot, request, clientIp, ctx.channel().eventLoop(), http2Stream);
         context.metrics().requestStarted();
         exchange = ex;
         if (request.decoderResult().isFailure()) {
@@ -827,7 +827,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (ex == null) {
             // the head never arrived: log the timeout against a placeholder request
             ex = new Exchange(context.snapshots().current(), new DefaultHttpRequest(HttpVersion.HTTP_1_1,
-                    HttpMethod.GET, "-"), clientIp, ctx.channel().eventLoop());
+                    HttpMethod.GET, "-"), clientIp, ctx.channel().eventLoop(), http2Stream);
             context.metrics().requestStarted();
             exchange = ex;
         }

@@ -1,6 +1,7 @@
 package dev.gatehouse.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.gatehouse.testing.Gateway;
 import dev.gatehouse.testing.TestBackend;
@@ -13,6 +14,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -55,11 +57,16 @@ class Http2Test {
     @Test
     void h2cWithPriorKnowledgeCarriesManyStreamsAndUploadsOnOneConnection() throws Exception {
         try (TestBackend backend = new TestBackend("b"); Gateway gw = Gateway.startIn(dir, backendConfig(backend,
-                "    limits: { client_max_body_size: 4m }"))) {
+                "    limits: { client_max_body_size: 4m }").replace("access_log: { target: off }",
+                "access_log: { target: \"" + dir.resolve("access.log") + "\", format: \"$request_method $request_uri "
+                        + "$server_protocol $status\" }"))) {
             String url = "http://127.0.0.1:" + gw.port() + "/h2";
             Run curl = run(List.of("curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{http_version}",
                     "--http2-prior-knowledge", url));
             assertThat(curl.out()).isEqualTo("200 2");
+            // the access log names the client's protocol, as nginx's $server_protocol does
+            await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(dir.resolve("access.log"))
+                    && Files.readString(dir.resolve("access.log")).contains("GET /h2 HTTP/2.0 200"));
             assertThat(backend.last().header("x-forwarded-proto")).isEqualTo("http");
             assertThat(backend.last().headers().keySet()).noneMatch(h -> h.toLowerCase().startsWith("x-http2"));
             // the same listener still speaks HTTP/1.1
