@@ -140,6 +140,98 @@ class Http2Test {
         }
     }
 
+    /**
+     * An upstream that answers before the request body is in: the client gets the whole response (END_STREAM), then
+     * at most RST_STREAM(NO_ERROR) to stop its upload, never a reset in place of the answer (RFC 9113, section 8.1).
+     * curl 7.88 reports such an exchange as error 92 (curl issue 22984); the frames on the wire are what this checks.
+     */
+    @Test
+    void anEarlyUpstreamAnswerEndsTheStreamBeforeTheUploadIsStopped() throws Exception {
+        try (java.net.ServerSocket upstream = new java.net.ServerSocket(0, 10,
+                java.net.InetAddress.getLoopbackAddress())) {
+            Thread answering = new Thread(() -> {
+                try (Socket c = upstream.accept()) {
+                    InputStream in = c.getInputStream();
+                    // read the head only (up to the blank line), then answer at once
+                    int last4 = 0;
+                    int b;
+                    while (last4 != 0x0d0a0d0a && (b = in.read()) >= 0) {
+                        last4 = last4 << 8 | b;
+                    }
+                    c.getOutputStream().write("HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\nno way"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    c.getOutputStream().flush();
+                    Thread.sleep(2000);
+                } catch (Exception ignored) {
+                    // the test reads what the gateway made of it
+                }
+            });
+            answering.start();
+            String config = String.join("\n", "listeners:", "  - name: public", "    address: 127.0.0.1:0",
+                    "services:", "  - { name: s, url: \"http://127.0.0.1:" + upstream.getLocalPort() + "\" }",
+                    "routes:", "  - { name: r, service: s, paths: [\"/\"] }", "access_log: { target: off }", "");
+            try (Gateway gw = Gateway.startIn(dir, config); Socket s = new Socket("127.0.0.1", gw.port())) {
+                s.setSoTimeout(10_000);
+                OutputStream out = s.getOutputStream();
+                ByteArrayOutputStream frames = new ByteArrayOutputStream();
+                frames.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                frame(frames, 0x4, 0, 0, new byte[0]);
+                // HPACK: :method POST, :scheme http, :path /, :authority x; no END_STREAM: a body follows
+                frame(frames, 0x1, 0x4, 1, new byte[] {(byte) 0x83, (byte) 0x86, (byte) 0x84, 0x01, 0x01, 'x'});
+                frame(frames, 0x0, 0, 1, new byte[1000]);
+                out.write(frames.toByteArray());
+                out.flush();
+                // each frame as {type, flags, stream, error code, length}, until stream 1 is reset or 3 s pass
+                List<int[]> seen = new ArrayList<>();
+                InputStream in = s.getInputStream();
+                s.setSoTimeout(3000);
+                try {
+                    while (seen.stream().noneMatch(f -> f[0] == 0x3 && f[2] == 1)) {
+                        byte[] head = in.readNBytes(9);
+                        if (head.length < 9) {
+                            break;
+                        }
+                        int length = (head[0] & 0xff) << 16 | (head[1] & 0xff) << 8 | head[2] & 0xff;
+                        int stream = (head[5] & 0x7f) << 24 | (head[6] & 0xff) << 16 | (head[7] & 0xff) << 8
+                                | head[8] & 0xff;
+                        byte[] payload = in.readNBytes(length);
+                        int code = head[3] == 0x3 ? java.nio.ByteBuffer.wrap(payload).getInt() : -1;
+                        seen.add(new int[] {head[3] & 0xff, head[4] & 0xff, stream, code, length});
+                        if (head[3] == 0x4 && (head[4] & 0x1) == 0) {
+                            // acknowledge the server's SETTINGS, as a client must
+                            out.write(new byte[] {0, 0, 0, 0x4, 0x1, 0, 0, 0, 0});
+                            out.flush();
+                        }
+                    }
+                } catch (java.net.SocketTimeoutException quiet) {
+                    // no reset: the gateway reads the rest of the upload and drops it, which is allowed too
+                }
+                List<int[]> stream1 = seen.stream().filter(f -> f[2] == 1).toList();
+                assertThat(stream1).as("frames on stream 1").isNotEmpty();
+                assertThat(stream1.get(0)[0]).as("HEADERS first").isEqualTo(0x1);
+                int endStream = -1;
+                int reset = -1;
+                for (int i = 0; i < stream1.size(); i++) {
+                    int[] f = stream1.get(i);
+                    if ((f[0] == 0x0 || f[0] == 0x1) && (f[1] & 0x1) != 0 && endStream < 0) {
+                        endStream = i;
+                    }
+                    if (f[0] == 0x3 && reset < 0) {
+                        reset = i;
+                    }
+                }
+                assertThat(endStream).as("the response ends its stream").isGreaterThanOrEqualTo(0);
+                assertThat(stream1.stream().filter(f -> f[0] == 0x0).mapToInt(f -> f[4]).sum())
+                        .as("the whole body").isEqualTo(6);
+                if (reset >= 0) {
+                    assertThat(reset).as("the reset comes after the whole answer").isGreaterThan(endStream);
+                    assertThat(stream1.get(reset)[3]).as("RST_STREAM error code (NO_ERROR)").isZero();
+                }
+            }
+            answering.join(5000);
+        }
+    }
+
     private static void frame(ByteArrayOutputStream out, int type, int flags, int stream, byte[] payload) {
         out.write(payload.length >>> 16);
         out.write(payload.length >>> 8);
