@@ -20,15 +20,6 @@ import org.junit.jupiter.api.Test;
 /** The store's commands on the gateway's loops go out once per loop iteration; others at once. */
 class RedisStoreFlushTest {
 
-    private static long stat(TestRedis redis, String name) {
-        for (String line : redis.bulk("INFO stats").split("\r\n")) {
-            if (line.startsWith(name + ":")) {
-                return Long.parseLong(line.substring(name.length() + 1).trim());
-            }
-        }
-        throw new AssertionError("no " + name + " in INFO stats");
-    }
-
     @Test
     void commandsOfOneLoopIterationReachRedisInOneRead() throws Exception {
         Assumptions.assumeTrue(Epoll.isAvailable(), "Lettuce shares the gateway's loops only with epoll");
@@ -37,7 +28,7 @@ class RedisStoreFlushTest {
                 RedisStore store = new RedisStore(new RedisSpec(redis.url(), List.of(), Duration.ofSeconds(2)),
                         loops)) {
             store.set("warm", new byte[] {1}, Duration.ofMinutes(1)).toCompletableFuture().get(5, TimeUnit.SECONDS);
-            long before = stat(redis, "total_reads_processed");
+            long before = redis.stat("total_reads_processed");
             List<CompletableFuture<Void>> writes = loops.submit(() -> {
                 List<CompletableFuture<Void>> issued = new ArrayList<>();
                 for (int i = 0; i < 20; i++) {
@@ -47,7 +38,7 @@ class RedisStoreFlushTest {
                 return issued;
             }).get(5, TimeUnit.SECONDS);
             CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
-            long reads = stat(redis, "total_reads_processed") - before;
+            long reads = redis.stat("total_reads_processed") - before;
 
             // one read for the twenty commands; the others are the INFO connections' (the first one's close, the
             // second one's command). Flushed one by one, the commands take a read each unless Redis lags behind.

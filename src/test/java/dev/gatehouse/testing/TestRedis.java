@@ -142,6 +142,16 @@ public final class TestRedis implements AutoCloseable {
         return 0;
     }
 
+    /** A counter from INFO stats ({@code total_reads_processed:N}). */
+    public long stat(String name) {
+        for (String line : bulk("INFO stats").split("\r\n")) {
+            if (line.startsWith(name + ":")) {
+                return Long.parseLong(line.substring(name.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no " + name + " in INFO stats");
+    }
+
     /** Keys matching a pattern (KEYS: fine for a private test server). */
     public List<String> keys(String pattern) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
