@@ -153,15 +153,15 @@ public final class RateLimitingPlugin implements Plugin {
     @Override
     public Outcome onRequestHeaders(PluginExchange exchange) {
         String key = KeySource.key(keys, exchange);
-        long now = System.currentTimeMillis();
         if (redis != null) {
-            return new Outcome.Await(redis.take(key, now).handle((decisions, error) -> {
+            return new Outcome.Await(redis.take(key, exchange.executor()).handle((decisions, error) -> {
                 if (error != null) {
                     return storeDown(error);
                 }
                 return new Outcome.OnLoop(() -> decide(exchange, decisions));
             }));
         }
+        long now = System.currentTimeMillis();
         return decide(exchange, synced != null ? synced.take(key, now) : local.take(key, now));
     }
 
