@@ -171,6 +171,9 @@ final class RedisLimiter {
             return out
             """;
 
+    /** The most requests one script call decides. */
+    static final int MAX_BATCH = 100;
+
     private final SharedStore store;
     private final RateLimitingPlugin.Algorithm algorithm;
     private final String namespace;
@@ -295,7 +298,12 @@ final class RedisLimiter {
         public void run() {
             Map<String, List<CompletableFuture<LocalLimiter.Decision[]>>> due = waiting;
             waiting = new HashMap<>();
-            due.forEach(RedisLimiter.this::decide);
+            due.forEach((key, requests) -> {
+                // Redis runs nothing else while a script runs: a huge burst goes in several calls, in order
+                for (int from = 0; from < requests.size(); from += MAX_BATCH) {
+                    decide(key, requests.subList(from, Math.min(requests.size(), from + MAX_BATCH)));
+                }
+            });
         }
     }
 }

@@ -92,6 +92,21 @@ class RedisLimiterBatchTest {
     }
 
     @Test
+    void aHugeBurstGoesInSeveralCallsInOrder() throws Exception {
+        RedisLimiter limiter = limiter(RateLimitingPlugin.Algorithm.SLIDING_WINDOW,
+                new RateLimitingPlugin.Limit(180, Duration.ofHours(1), 0, null));
+        burst(limiter, "another", 1);
+        long before = evalCalls();
+
+        List<LocalLimiter.Decision[]> decisions = burst(limiter, "client", 250);
+
+        assertThat(evalCalls() - before).isEqualTo((250 + RedisLimiter.MAX_BATCH - 1) / RedisLimiter.MAX_BATCH);
+        for (int i = 0; i < 250; i++) {
+            assertThat(decisions.get(i)[0].allowed()).as("request " + i).isEqualTo(i < 180);
+        }
+    }
+
+    @Test
     void aRequestRefusedByOneLimitUsesUpNoneOfTheOthers() throws Exception {
         RedisLimiter limiter = limiter(RateLimitingPlugin.Algorithm.FIXED_WINDOW,
                 new RateLimitingPlugin.Limit(3, Duration.ofHours(1), 0, null),
