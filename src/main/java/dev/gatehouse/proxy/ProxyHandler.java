@@ -512,17 +512,18 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         readMore();
     }
 
-    /** Reads from the client when the current state wants more bytes and the upstream can take them. */
+    /**
+     * Reads from the client when the current state wants more bytes: the body, when the upstream can take it; once
+     * the request is complete, the next request (kept in order behind this one) or the client's close. That read
+     * stays pending while plugins decide and the upstream answers: stopping and restarting reads on every request
+     * costs two epoll_ctl calls each.
+     */
     void readMore() {
-        if (closed) {
+        if (closed || !pipelined.isEmpty()) {
             return;
         }
         Exchange ex = exchange;
-        if (ex == null) {
-            if (pipelined.isEmpty()) {
-                ctx.read();
-            }
-        } else if (!ex.requestComplete && pipelined.isEmpty() && (ex.answeredLocally || relay.acceptsBody())) {
+        if (ex == null || ex.requestComplete || ex.answeredLocally || relay.acceptsBody()) {
             ctx.read();
         }
     }

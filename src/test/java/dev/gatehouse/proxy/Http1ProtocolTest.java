@@ -57,6 +57,10 @@ class Http1ProtocolTest {
                 routes:
                   - { name: b, service: b, paths: ["/"] }
                   - { name: t, service: t, paths: ["/trailers"] }
+                  - name: slow-plugin
+                    service: b
+                    paths: ["/async"]
+                    plugins: [{ name: test-async, config: { delay_ms: 100 } }]
                 access_log: { target: off }
                 """.formatted(backend.address(), trailers.address()));
     }
@@ -83,6 +87,19 @@ class Http1ProtocolTest {
             }
             assertThat(raw.read().body()).isEqualTo("b POST /p5 body=3");
             assertThat(raw.read().body()).isEqualTo("b GET /nowhere-but-routed body=0");
+        }
+    }
+
+    @Test
+    void requestsPipelinedWhileAPluginDecidesWaitTheirTurn() throws Exception {
+        try (RawHttp raw = gw.raw()) {
+            raw.send("GET /async/1 HTTP/1.1\r\nHost: x\r\n\r\n");
+            // the gateway keeps reading while the plugin decides: these arrive during the wait and are held
+            Thread.sleep(30);
+            raw.send("GET /async/2 HTTP/1.1\r\nHost: x\r\n\r\nGET /p3 HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().body()).isEqualTo("b GET /1 body=0");
+            assertThat(raw.read().body()).isEqualTo("b GET /2 body=0");
+            assertThat(raw.read().body()).isEqualTo("b GET /p3 body=0");
         }
     }
 
