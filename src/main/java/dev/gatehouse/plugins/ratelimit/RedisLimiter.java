@@ -244,12 +244,24 @@ final class RedisLimiter {
         args.add(String.valueOf(now));
         args.add(String.valueOf(waiting.size()));
         args.addAll(limitArgs);
-        store.evalIntegers(script, keys, args).whenComplete((values, error) -> {
+        CompletionStage<List<Long>> reply;
+        try {
+            reply = store.evalIntegers(script, keys, args);
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        // every request of the batch gets an answer, whatever the reply: a failure is the store's failure for each
+        reply.whenComplete((values, error) -> {
             for (int r = 0; r < waiting.size(); r++) {
+                CompletableFuture<LocalLimiter.Decision[]> request = waiting.get(r);
                 if (error != null) {
-                    waiting.get(r).completeExceptionally(error);
-                } else {
-                    waiting.get(r).complete(decisions(values, r * 5 * limits.size()));
+                    request.completeExceptionally(error);
+                    continue;
+                }
+                try {
+                    request.complete(decisions(values, r * 5 * limits.size()));
+                } catch (RuntimeException e) {
+                    request.completeExceptionally(e);
                 }
             }
         });

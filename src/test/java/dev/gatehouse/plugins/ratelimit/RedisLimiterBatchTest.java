@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.cluster.RedisStore;
 import dev.gatehouse.config.model.RedisSpec;
+import dev.gatehouse.plugin.api.SharedStore;
 import dev.gatehouse.testing.TestRedis;
 import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.EventLoopGroup;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -137,6 +139,61 @@ class RedisLimiterBatchTest {
 
         assertThat(allowed).containsExactly(true, true, true, false, true);
         assertThat(evalCalls() - before).isEqualTo(2);
+    }
+
+    @Test
+    void everyRequestOfABatchGetsAnAnswerWhenTheStoreFailsOrAnswersBadly() throws Exception {
+        RateLimitingPlugin.Limit limit = new RateLimitingPlugin.Limit(10, Duration.ofHours(1), 0, null);
+        SharedStore throwing = new FixedStore(null);
+        SharedStore tooShort = new FixedStore(List.of(1L, 9L, 1000L, 0L, 0L)); // one answer for a batch of three
+
+        for (SharedStore broken : List.of(throwing, tooShort)) {
+            RedisLimiter limiter = new RedisLimiter(broken, RateLimitingPlugin.Algorithm.FIXED_WINDOW, "broken",
+                    List.of(limit));
+            EventExecutor loop = loops.next();
+            List<CompletableFuture<LocalLimiter.Decision[]>> taken = loop.submit(() -> List.of(
+                    limiter.take("k", loop).toCompletableFuture(), limiter.take("k", loop).toCompletableFuture(),
+                    limiter.take("k", loop).toCompletableFuture())).get(5, TimeUnit.SECONDS);
+            CompletableFuture.allOf(taken.toArray(CompletableFuture[]::new)).handle((v, e) -> null)
+                    .get(5, TimeUnit.SECONDS);
+            if (broken == throwing) {
+                assertThat(taken).allMatch(CompletableFuture::isCompletedExceptionally);
+            } else {
+                assertThat(taken.get(0).get()[0].remaining()).isEqualTo(9);
+                assertThat(taken.subList(1, 3)).allMatch(CompletableFuture::isCompletedExceptionally);
+            }
+        }
+    }
+
+    /** A store that throws when called ({@code reply} null) or always answers {@code reply}. */
+    private record FixedStore(List<Long> reply) implements SharedStore {
+        @Override
+        public CompletionStage<List<Long>> evalIntegers(String script, List<String> keys, List<String> args) {
+            if (reply == null) {
+                throw new IllegalStateException("the store refused the command");
+            }
+            return CompletableFuture.completedFuture(reply);
+        }
+
+        @Override
+        public CompletionStage<byte[]> get(String key) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletionStage<Void> set(String key, byte[] value, Duration ttl) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletionStage<Long> delete(List<String> keys) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletionStage<List<String>> keys(String prefix, int limit) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     @Test
