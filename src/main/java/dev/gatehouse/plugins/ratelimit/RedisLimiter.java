@@ -216,7 +216,9 @@ final class RedisLimiter {
      */
     CompletionStage<LocalLimiter.Decision[]> take(String key, Executor loop) {
         if (loop instanceof EventExecutor l && l.inEventLoop()) {
-            return batches.computeIfAbsent(l, LoopBatch::new).add(key);
+            LoopBatch batch = batches.get(l);
+            // look up first: the constructor reference captures this limiter, a new object on every call
+            return (batch != null ? batch : batches.computeIfAbsent(l, LoopBatch::new)).add(key);
         }
         CompletableFuture<LocalLimiter.Decision[]> alone = new CompletableFuture<>();
         decide(key, List.of(alone));
