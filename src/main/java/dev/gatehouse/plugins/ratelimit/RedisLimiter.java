@@ -180,7 +180,11 @@ final class RedisLimiter {
     private final List<RateLimitingPlugin.Limit> limits;
     private final List<String> limitArgs;
     private final String script;
-    /** Each event loop's requests waiting for the end of its wake-up, by key; touched only on that loop. */
+    /**
+     * Each event loop's requests waiting for the end of its wake-up, by key; touched only on that loop. A map, not a
+     * FastThreadLocal as in {@code LoopFlush}: a limiter is rebuilt on every reload, and thread-local indexes are
+     * never given back.
+     */
     private final Map<EventExecutor, LoopBatch> batches = new ConcurrentHashMap<>();
 
     RedisLimiter(SharedStore store, RateLimitingPlugin.Algorithm algorithm, String namespace,
@@ -220,9 +224,14 @@ final class RedisLimiter {
             // look up first: the constructor reference captures this limiter, a new object on every call
             return (batch != null ? batch : batches.computeIfAbsent(l, LoopBatch::new)).add(key);
         }
-        CompletableFuture<LocalLimiter.Decision[]> alone = new CompletableFuture<>();
-        decide(key, List.of(alone));
-        return alone;
+        return alone(key);
+    }
+
+    /** Decides one request by itself, at once. */
+    private CompletableFuture<LocalLimiter.Decision[]> alone(String key) {
+        CompletableFuture<LocalLimiter.Decision[]> decision = new CompletableFuture<>();
+        decide(key, List.of(decision));
+        return decision;
     }
 
     /** Decides {@code waiting.size()} requests of one key in one script call, in order. */
@@ -298,9 +307,7 @@ final class RedisLimiter {
                 try {
                     loop.execute(this);
                 } catch (RejectedExecutionException stopping) {
-                    CompletableFuture<LocalLimiter.Decision[]> alone = new CompletableFuture<>();
-                    decide(key, List.of(alone));
-                    return alone;
+                    return alone(key);
                 }
             }
             CompletableFuture<LocalLimiter.Decision[]> decision = new CompletableFuture<>();
